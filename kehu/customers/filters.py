@@ -1,0 +1,159 @@
+"""The customer list's filters: one FilterSet for the web list, the API, saved segments and exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as df
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from kehu.accounts.models import OrgUnit, Role, User
+from kehu.customers.custom_fields import active_fields
+from kehu.customers.models import (
+    ChannelLevel,
+    CustomFieldType,
+    Customer,
+    CustomerGroup,
+    CustomerQuerySet,
+    CustomerStatus,
+    GroupKind,
+    Tier,
+)
+from kehu.customers.search import normalise_query
+
+ORDERING_FIELDS = ("name", "code", "updated_at", "created_at", "completeness", "tier", "status", "last_visited_at")
+
+
+class CustomerFilter(df.FilterSet):
+    q = df.CharFilter(label=_("Search"), method="filter_q")
+    status = df.MultipleChoiceFilter(label=_("status"), choices=CustomerStatus.choices)
+    tier = df.MultipleChoiceFilter(label=_("tier"), choices=Tier.choices)
+    is_key = df.BooleanFilter(label=_("key customer"), widget=forms.Select(choices=[
+        ("", "---------"), ("true", _("Yes")), ("false", _("No"))]))
+    channel_level = df.MultipleChoiceFilter(label=_("channel level"), choices=ChannelLevel.choices)
+    owner = df.ModelChoiceFilter(
+        label=_("owner"), queryset=User.objects.filter(role__in=[Role.REP, Role.MANAGER], is_active=True)
+    )
+    org_unit = df.ModelChoiceFilter(label=_("org unit"), queryset=OrgUnit.objects.all(), method="filter_org_unit")
+    province = df.CharFilter(label=_("province"))
+    city = df.CharFilter(label=_("city"))
+    district = df.CharFilter(label=_("district"))
+    group = df.ModelChoiceFilter(label=_("group"), queryset=CustomerGroup.objects.all(), method="filter_group")
+    tag = df.CharFilter(label=_("tag"), field_name="tags__name")
+    stale = df.BooleanFilter(label=_("stale"), method="filter_stale", widget=forms.Select(choices=[
+        ("", "---------"), ("true", _("Yes")), ("false", _("No"))]))
+    archived = df.BooleanFilter(label=_("archived"), method="filter_archived", widget=forms.Select(choices=[
+        ("", "---------"), ("true", _("Yes")), ("false", _("No"))]))
+    completeness_min = df.NumberFilter(label=_("completeness at least"), field_name="completeness", lookup_expr="gte")
+    completeness_max = df.NumberFilter(label=_("completeness at most"), field_name="completeness", lookup_expr="lte")
+    upstream = df.NumberFilter(label=_("upstream supplier"), field_name="upstream_id")
+    ordering = df.OrderingFilter(fields=ORDERING_FIELDS, label=_("sort by"))
+
+    class Meta:
+        model = Customer
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in active_fields():
+            self.filters.update(custom_field_filters(field))
+
+    def filter_q(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        needle = normalise_query(value)
+        return queryset.filter(search_text__contains=needle) if needle else queryset
+
+    def filter_org_unit(self, queryset: QuerySet[Customer], name: str, value: OrgUnit) -> QuerySet[Customer]:
+        subtree = OrgUnit.objects.filter(path__startswith=value.path).values("id")
+        return queryset.filter(org_unit__in=subtree)
+
+    def filter_group(self, queryset: QuerySet[Customer], name: str, value: CustomerGroup) -> QuerySet[Customer]:
+        if value.kind == GroupKind.STATIC:
+            return queryset.filter(groups=value)
+        segment = {k: v for k, v in value.filters.items() if k != "group"}
+        return CustomerFilter(segment, queryset=queryset).qs
+
+    def filter_stale(self, queryset: QuerySet[Customer], name: str, value: bool | None) -> QuerySet[Customer]:
+        if value is None:
+            return queryset
+        stale = CustomerQuerySet.stale_q()
+        return queryset.filter(stale) if value else queryset.exclude(stale)
+
+    def filter_archived(self, queryset: QuerySet[Customer], name: str, value: bool | None) -> QuerySet[Customer]:
+        # Archived cards are out of daily work; this filter is how those who may see them look.
+        return queryset.filter(archived_at__isnull=not value) if value is not None else queryset
+
+    @property
+    def qs(self) -> QuerySet[Customer]:
+        queryset = super().qs
+        if self.form.is_valid() and self.form.cleaned_data.get("archived") is None:
+            queryset = queryset.filter(archived_at__isnull=True)
+        if self.form.is_valid() and self.form.cleaned_data.get("tag"):
+            queryset = queryset.distinct()
+        return queryset
+
+
+def custom_field_filters(field: Any) -> dict[str, df.Filter]:
+    """Filters for one custom field, named cf_<key> (and cf_<key>_min/_max for numbers and dates)."""
+    lookup = f"custom__{field.key}"
+    name = f"cf_{field.key}"
+    kind = field.field_type
+    if kind == CustomFieldType.TEXT:
+        return {name: df.CharFilter(field_name=lookup, lookup_expr="icontains", label=field.label)}
+    if kind == CustomFieldType.BOOLEAN:
+        return {name: df.BooleanFilter(field_name=lookup, label=field.label, widget=forms.Select(choices=[
+            ("", "---------"), ("true", _("Yes")), ("false", _("No"))]))}
+    if kind == CustomFieldType.CHOICE:
+        choices = [(c["value"], field.choice_label(c["value"])) for c in field.choices]
+        return {name: df.ChoiceFilter(field_name=lookup, choices=choices, label=field.label)}
+    if kind == CustomFieldType.MULTI_CHOICE:
+        choices = [(c["value"], field.choice_label(c["value"])) for c in field.choices]
+        return {name: df.ChoiceFilter(choices=choices, label=field.label, method=_contains_choice(lookup))}
+    filter_class = df.NumberFilter if kind == CustomFieldType.NUMBER else df.DateFilter
+    convert = (lambda v: v) if kind == CustomFieldType.NUMBER else (lambda v: v.isoformat())
+    return {
+        name: filter_class(label=field.label, method=_compare(lookup, "exact", convert)),
+        f"{name}_min": filter_class(label=field.label, method=_compare(lookup, "gte", convert)),
+        f"{name}_max": filter_class(label=field.label, method=_compare(lookup, "lte", convert)),
+    }
+
+
+def _compare(lookup: str, op: str, convert: Any) -> Any:
+    def method(queryset: QuerySet[Customer], name: str, value: Any) -> QuerySet[Customer]:
+        if value is None:
+            return queryset
+        number = float(value) if not hasattr(value, "isoformat") else None
+        target = convert(value) if number is None else (int(number) if number.is_integer() else number)
+        return queryset.filter(**{f"{lookup}__{op}": target})
+
+    return method
+
+
+def _contains_choice(lookup: str) -> Any:
+    def method(queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        # Stored as a JSON list; matching the quoted value works the same on SQLite and PostgreSQL.
+        return queryset.filter(**{f"{lookup}__icontains": f'"{value}"'}) if value else queryset
+
+    return method
+
+
+def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate a segment's stored filter against the list's filters; keep only known, non-empty keys."""
+    if not isinstance(raw, dict):
+        raise ValidationError({"filters": [_("Filters must be an object of name → value.")]})
+    filterset = CustomerFilter(raw, queryset=Customer.objects.none())
+    known = set(filterset.filters) - {"group"}
+    unknown = sorted(set(raw) - known)
+    errors: dict[str, list[str]] = {}
+    if unknown:
+        errors["filters"] = [str(_("Unknown filter: %(names)s")) % {"names": ", ".join(unknown)}]
+    if not filterset.form.is_valid():
+        for field, messages in filterset.form.errors.items():
+            errors[f"filters.{field}"] = list(messages)
+    if errors:
+        raise ValidationError(errors)
+    return {k: v for k, v in raw.items() if v not in ("", None, [])}
+
+

@@ -1,0 +1,266 @@
+"""Creating, editing, archiving, restoring and purging customer cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.accounts import scope
+from kehu.accounts.audit import audit_record
+from kehu.accounts.models import AuditAction, OrgUnit, Role, User
+from kehu.core.errors import Forbidden, NotFound, VersionConflict
+from kehu.customers.completeness import completeness_score
+from kehu.customers.custom_fields import active_fields, custom_values_clean
+from kehu.customers.models import Contact, Customer, Tag
+from kehu.customers.search import build_search_text
+
+NOT_CARD_FIELDS = {
+    "id", "search_text", "version", "completeness", "created_at", "updated_at", "archived_at",
+    "last_visited_at", "last_ordered_at", "tags",
+}
+CARD_FIELDS: frozenset[str] = frozenset(
+    f.name for f in Customer._meta.get_fields() if f.concrete and f.name not in NOT_CARD_FIELDS
+) | {"tags"}
+SENSITIVE_HISTORY = {"credit_code"}
+
+
+def _field_value(customer: Customer, name: str) -> Any:
+    field = Customer._meta.get_field(name)
+    return getattr(customer, field.attname)
+
+
+def _assign(customer: Customer, data: dict[str, Any]) -> list[str]:
+    """Set plain fields; return the names that changed."""
+    changed = []
+    for name, value in data.items():
+        if name in ("tags", "custom"):
+            continue
+        field = Customer._meta.get_field(name)
+        new = value.pk if isinstance(value, models.Model) else value
+        if isinstance(new, str):
+            new = new.strip()
+        if getattr(customer, field.attname) != new:
+            setattr(customer, field.attname, new)
+            changed.append(name)
+    return changed
+
+
+def _check_placement(actor: User, customer: Customer) -> None:
+    """Reps keep the cards they write; managers keep them inside their subtree."""
+    errors: dict[str, list[str]] = {}
+    if customer.owner_id and not User.objects.filter(pk=customer.owner_id, is_active=True).exists():
+        errors["owner"] = [_("This user does not exist or is inactive.")]
+    if actor.role == Role.REP and customer.owner_id != actor.pk:
+        errors["owner"] = [_("A sales rep can only own cards they write themselves.")]
+    if actor.role == Role.MANAGER and actor.org_unit_id and customer.owner_id != actor.pk:
+        allowed = OrgUnit.objects.filter(path__startswith=actor.org_unit.path, pk=customer.org_unit_id)
+        if not customer.org_unit_id or not allowed.exists():
+            errors["org_unit"] = [_("Choose an org unit inside your own area.")]
+    if customer.upstream_id:
+        if customer.upstream_id == customer.pk:
+            errors["upstream"] = [_("A customer cannot be its own upstream supplier.")]
+        elif not Customer.objects.visible_to(actor).filter(pk=customer.upstream_id).exists():
+            errors["upstream"] = [_("No such customer.")]
+        elif customer.pk and _creates_cycle(customer.pk, customer.upstream_id):
+            errors["upstream"] = [_("This supplier is already downstream of the customer (a loop).")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _creates_cycle(customer_id: int, upstream_id: int) -> bool:
+    seen, current = {customer_id}, upstream_id
+    for _step in range(50):
+        if current in seen:
+            return True
+        seen.add(current)
+        nxt = Customer.objects.filter(pk=current).values_list("upstream_id", flat=True).first()
+        if nxt is None:
+            return False
+        current = nxt
+    return True
+
+
+def _default_org_unit(customer: Customer) -> None:
+    if customer.owner_id and not customer.org_unit_id:
+        customer.org_unit_id = User.objects.filter(pk=customer.owner_id).values_list("org_unit_id", flat=True).first()
+
+
+def _refresh_derived(customer: Customer) -> None:
+    customer.search_text = build_search_text(
+        name=customer.name, short_name=customer.short_name, code=customer.code, phone=customer.phone
+    )
+    contacts = list(Contact.objects.filter(customer=customer)) if customer.pk else []
+    customer.completeness = completeness_score(customer, contacts, active_fields())
+
+
+def _set_tags(customer: Customer, names: list[str]) -> bool:
+    clean = sorted({n.strip()[:40] for n in names if n and n.strip()})
+    current = sorted(customer.tags.values_list("name", flat=True))
+    if clean == current:
+        return False
+    tags = [Tag.objects.get_or_create(name=n)[0] for n in clean]
+    customer.tags.set(tags)
+    return True
+
+
+def _next_code() -> str:
+    top = Customer.objects.aggregate(top=Max("id"))["top"] or 0
+    return f"KH{top + 1:07d}"
+
+
+def _validate(customer: Customer, exclude: list[str] | None = None) -> None:
+    try:
+        customer.full_clean(exclude=["code", *(exclude or [])], validate_unique=False)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+    if customer.code:
+        clash = Customer.objects.filter(code=customer.code).exclude(pk=customer.pk)
+        if clash.exists():
+            raise ValidationError({"code": [_("Another card already has the code %(code)s.") % {"code": customer.code}]})
+
+
+@transaction.atomic
+def customer_create(
+    *, actor: User, data: dict[str, Any], request: HttpRequest | None = None
+) -> Customer:
+    if not scope.can_create(actor):
+        raise Forbidden(_("You may not create customer cards."))
+    unknown = set(data) - CARD_FIELDS
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    customer = Customer()
+    if actor.role == Role.REP and not data.get("owner"):
+        customer.owner_id = actor.pk
+    _assign(customer, data)
+    if not customer.owner_id and actor.role == Role.MANAGER:
+        customer.owner_id = actor.pk
+    _default_org_unit(customer)
+    customer.custom = custom_values_clean(active_fields(), data.get("custom") or {}, {})
+    _validate(customer)
+    _check_placement(actor, customer)
+    for _attempt in range(5):
+        code_given = bool(customer.code)
+        customer.code = customer.code or _next_code()
+        _refresh_derived(customer)
+        customer._history_user = actor  # type: ignore[attr-defined]
+        try:
+            with transaction.atomic():
+                customer.save()
+            break
+        except IntegrityError:
+            if code_given:
+                raise ValidationError({"code": [_("Another card already has this code.")]}) from None
+            customer.pk, customer.code = None, ""
+    if data.get("tags"):
+        _set_tags(customer, list(data["tags"]))
+    audit_record(actor=actor, action=AuditAction.CREATE, obj=customer, request=request)
+    return customer
+
+
+def customer_get_for_update(*, actor: User, customer_id: int) -> Customer:
+    customer = (
+        Customer.objects.visible_to(actor).select_for_update().select_related("org_unit").filter(pk=customer_id).first()
+    )
+    if customer is None:
+        raise NotFound
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, actor: User, customer_id: int, data: dict[str, Any], version: int | None,
+    request: HttpRequest | None = None,
+) -> Customer:
+    """Apply `data` if `version` is still current; otherwise raise VersionConflict with the card."""
+    customer = customer_get_for_update(actor=actor, customer_id=customer_id)
+    allowed = scope.editable_fields(actor, customer, CARD_FIELDS)
+    if not allowed:
+        raise Forbidden(_("You may not edit this card."))
+    if version is None:
+        raise ValidationError({"version": [_("Send the version you edited so concurrent edits are caught.")]})
+    if int(version) != customer.version:
+        raise VersionConflict(customer)
+    unknown = set(data) - CARD_FIELDS
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    before = {name: _field_value(customer, name) for name in data if name not in ("tags",)}
+    changed = _assign(customer, data)
+    if "custom" in data:
+        new_custom = custom_values_clean(active_fields(), data["custom"] or {}, customer.custom)
+        if new_custom != customer.custom:
+            customer.custom = new_custom
+            changed.append("custom")
+    refused = [name for name in changed if name not in allowed]
+    if refused:
+        raise ValidationError({name: [_("You may not change this field.")] for name in refused})
+    _default_org_unit(customer)
+    _validate(customer)
+    if {"owner", "org_unit", "upstream"} & set(changed):
+        _check_placement(actor, customer)
+    tags_changed = "tags" in data and "tags" in allowed and _set_tags(customer, list(data["tags"] or []))
+    if not changed and not tags_changed:
+        return customer
+    customer.version += 1
+    customer.updated_at = timezone.now()
+    _refresh_derived(customer)
+    customer._history_user = actor  # type: ignore[attr-defined]
+    customer.save()
+    detail = {"fields": changed + (["tags"] if tags_changed else [])}
+    if "owner" in changed:
+        detail["owner"] = [before.get("owner"), customer.owner_id]
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=customer, request=request, detail=detail)
+    return customer
+
+
+def _touch(customer: Customer, actor: User, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    customer.version += 1
+    customer.updated_at = timezone.now()
+    customer._history_user = actor  # type: ignore[attr-defined]
+    customer.save()
+
+
+@transaction.atomic
+def customer_archive(*, actor: User, customer_id: int, request: HttpRequest | None = None) -> Customer:
+    customer = customer_get_for_update(actor=actor, customer_id=customer_id)
+    if not scope.can_edit(actor, customer):
+        raise Forbidden(_("You may not archive this card."))
+    _touch(customer, actor, archived_at=timezone.now())
+    audit_record(actor=actor, action=AuditAction.ARCHIVE, obj=customer, request=request)
+    return customer
+
+
+@transaction.atomic
+def customer_restore(*, actor: User, customer_id: int, request: HttpRequest | None = None) -> Customer:
+    customer = customer_get_for_update(actor=actor, customer_id=customer_id)
+    if not scope.can_restore(actor):
+        raise Forbidden(_("Only a data custodian can restore archived cards."))
+    if not customer.is_archived:
+        raise ValidationError({"archived_at": [_("This card is not archived.")]})
+    _touch(customer, actor, archived_at=None)
+    audit_record(actor=actor, action=AuditAction.RESTORE, obj=customer, request=request)
+    return customer
+
+
+@transaction.atomic
+def customer_purge(*, actor: User, customer_id: int, reason: str, request: HttpRequest | None = None) -> None:
+    """Delete a card for good (admin only). The audit row keeps who, when, what and why."""
+    customer = customer_get_for_update(actor=actor, customer_id=customer_id)
+    if not scope.can_purge(actor):
+        raise Forbidden(_("Only an administrator can purge a card."))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why the card is purged; the reason is kept in the audit log.")]})
+    if not customer.is_archived:
+        raise ValidationError({"archived_at": [_("Archive the card before purging it.")]})
+    detail = {"code": customer.code, "name": customer.name, "reason": reason.strip()}
+    audit_record(actor=actor, action=AuditAction.PURGE, obj=customer, request=request, detail=detail)
+    Customer.objects.filter(upstream=customer).update(upstream=None)
+    customer._history_user = actor  # type: ignore[attr-defined]
+    customer.delete()
