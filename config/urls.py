@@ -8,5 +8,7 @@ urlpatterns = [
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("customers/", include("kehu.customers.urls")),
+    path("accounts/", include("kehu.accounts.urls")),
     path("", include("kehu.web.urls")),
 ]

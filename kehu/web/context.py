@@ -1,7 +1,36 @@
+"""Navigation shown in the top bar; each entry appears only to roles that may use it."""
+
+from __future__ import annotations
+
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from kehu.accounts import scope
+
+NAV: list[tuple[str, Any, Any]] = [
+    ("customers:list", _("Customers"), None),
+    ("customers:groups", _("Groups"), None),
+    ("customers:grants", _("Card loans"), None),
+    ("accounts:audit", _("Audit log"), scope.can_read_audit_log),
+    ("customers:fields", _("Custom fields"), scope.can_manage_custom_fields),
+    ("api-docs", _("API"), None),
+]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    for name, label, allowed in NAV:
+        if allowed is not None and not allowed(user):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": label, "active": request.path.startswith(url) and url != "/"})
+    return {"nav_items": items}
