@@ -159,3 +159,7 @@ KEHU_BULK_VIEW_THRESHOLD = env_int("KEHU_BULK_VIEW_THRESHOLD", 60)
 KEHU_STALE_DAYS = env_int("KEHU_STALE_DAYS", 90)
 # Longest loan (借阅) a user may ask for, in days.
 KEHU_GRANT_MAX_DAYS = env_int("KEHU_GRANT_MAX_DAYS", 90)
+
+# CI creates a UTF-8 database with the right locale itself and runs the tests inside it.
+if env_str("KEHU_TEST_DB_NAME", ""):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("KEHU_TEST_DB_NAME", "")}
