@@ -1,0 +1,77 @@
+"""Small shared pieces of the API: id parsing, id fields and filters, unknown-field refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import django_filters as df
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from kehu.core.errors import NotFound
+
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: Any) -> int:
+    """A URL or body id as an int; anything else (or out of the database's range) is 'not found'."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        raise NotFound from None
+    if not 1 <= number <= MAX_ID:
+        raise NotFound
+    return number
+
+
+def refuse_unknown_fields(data: Any, known: Iterable[str]) -> None:
+    """A body naming a field the resource does not have is a mistake worth telling the client about."""
+    if not isinstance(data, dict):
+        return  # the serializer answers "expected an object"
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ValidationError({str(name)[:100]: [_("Unknown field.")] for name in unknown})
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdField(serializers.IntegerField):
+    """A foreign key as its id, read from `<name>_id` (no query) and written back as an int.
+
+    Existence and visibility are checked by the service, so that an invisible row and a missing
+    one answer the same.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        return getattr(instance, f"{self.source}_id")
+
+    def to_representation(self, value: Any) -> int | None:
+        return None if value is None else int(value)
+
+
+class IdFormField(forms.IntegerField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class IdFilter(df.NumberFilter):
+    """Filter on an id: integers in the database's range only; anything else is a 400."""
+
+    field_class = IdFormField
+
+
+def raise_filter_errors(errors: dict[str, Any]) -> None:
+    raise ValidationError({name: list(messages) for name, messages in errors.items()})

@@ -1,0 +1,130 @@
+"""`/api/v1/customers/`: the customer card over REST. Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kehu.accounts import scope
+from kehu.accounts.audit import card_view_record
+from kehu.core.api.fields import parse_id, refuse_unknown_fields
+from kehu.core.masking import mask_value
+from kehu.customers import services
+from kehu.customers.api.pagination import CountedCursorPagination
+from kehu.customers.api.serializers import (
+    CustomerSerializer,
+    HistoryEntrySerializer,
+    HistoryPageSerializer,
+    PurgeSerializer,
+)
+from kehu.customers.filters import ORDERING_FIELDS, CustomerFilter
+from kehu.customers.models import Customer
+from kehu.customers.selectors import (
+    SENSITIVE_CUSTOMER_FIELDS,
+    customer_get,
+    customer_history,
+    customer_queryset,
+)
+
+CONFLICT = OpenApiResponse(
+    description=_("Stale version: the body carries the current record under `current`.")
+)
+
+
+@extend_schema_view(
+    destroy=extend_schema(summary=_("Archive a card (it leaves daily work; a custodian can restore it).")),
+    update=extend_schema(responses={200: CustomerSerializer, 409: CONFLICT}),
+    partial_update=extend_schema(responses={200: CustomerSerializer, 409: CONFLICT}),
+)
+class CustomerViewSet(viewsets.ModelViewSet):
+    """Customer cards the asking user may see. Invisible cards answer 404, like missing ones."""
+
+    scoped = True
+    serializer_class = CustomerSerializer
+    conflict_serializer = CustomerSerializer
+    filterset_class = CustomerFilter
+    pagination_class = CountedCursorPagination
+    ordering_fields = ORDERING_FIELDS
+    default_ordering = ("-updated_at", "-id")
+    lookup_value_regex = r"[0-9]+"
+    queryset = Customer.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return customer_queryset(user=self.request.user)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        customer = customer_get(user=request.user, customer_id=parse_id(kwargs["pk"]))
+        card_view_record(actor=request.user, customer=customer, request=request)
+        return Response(self.get_serializer(customer).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._card_data(request, partial=False)
+        data.pop("version", None)
+        customer = services.customer_create(actor=request.user, data=data, request=request)
+        return Response(self._render(customer.pk), status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        customer = customer_get(user=request.user, customer_id=parse_id(kwargs["pk"]))
+        data = self._card_data(request, partial=kwargs.get("partial", False))
+        version = data.pop("version", None)
+        data = self._drop_masked_echoes(customer, data)
+        services.customer_update(
+            actor=request.user, customer_id=customer.pk, data=data, version=version, request=request
+        )
+        return Response(self._render(customer.pk))
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.customer_archive(actor=request.user, customer_id=parse_id(kwargs["pk"]), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str) -> Response:
+        customer = services.customer_restore(actor=request.user, customer_id=parse_id(pk), request=request)
+        return Response(self._render(customer.pk))
+
+    @extend_schema(request=PurgeSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def purge(self, request: Request, pk: str) -> Response:
+        body = PurgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reason = body.validated_data["reason"]
+        services.customer_purge(actor=request.user, customer_id=parse_id(pk), reason=reason, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=HistoryPageSerializer, filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request: Request, pk: str) -> Response:
+        """Who changed which field of the card and its contacts, from what to what; newest first."""
+        customer = customer_get(user=request.user, customer_id=parse_id(pk))
+        card_view_record(actor=request.user, customer=customer, request=request)
+        entries = customer_history(user=request.user, customer=customer)
+        results = HistoryEntrySerializer(entries, many=True).data
+        return Response({"next": None, "previous": None, "results": results})
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _card_data(self, request: Request, *, partial: bool) -> dict[str, Any]:
+        refuse_unknown_fields(request.data, self.get_serializer().fields)
+        serializer = self.get_serializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _drop_masked_echoes(self, customer: Customer, data: dict[str, Any]) -> dict[str, Any]:
+        """A client that read a masked card and sends it back unchanged has not edited those fields."""
+        if scope.can_see_sensitive(self.request.user, customer):
+            return data
+        return {
+            name: value for name, value in data.items()
+            if not (name in SENSITIVE_CUSTOMER_FIELDS and value == mask_value(getattr(customer, name)))
+        }
+
+    def _render(self, customer_id: int) -> dict[str, Any]:
+        return dict(self.get_serializer(customer_get(user=self.request.user, customer_id=customer_id)).data)
