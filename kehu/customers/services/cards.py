@@ -116,7 +116,9 @@ def _next_code() -> str:
 
 def _validate(customer: Customer, exclude: list[str] | None = None) -> None:
     try:
-        customer.full_clean(exclude=["code", *(exclude or [])], validate_unique=False)
+        # The upstream is checked against what the actor may see (_check_placement), so an invisible
+        # card and a missing one get the same message.
+        customer.full_clean(exclude=["code", "upstream", *(exclude or [])], validate_unique=False)
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from None
     if customer.code:
@@ -165,7 +167,7 @@ def customer_create(
 
 def customer_get_for_update(*, actor: User, customer_id: int) -> Customer:
     customer = (
-        Customer.objects.visible_to(actor).select_for_update().select_related("org_unit").filter(pk=customer_id).first()
+        Customer.objects.visible_to(actor).select_for_update(of=("self",)).select_related("org_unit").filter(pk=customer_id).first()
     )
     if customer is None:
         raise NotFound

@@ -22,7 +22,7 @@ CONTACT_FIELDS = frozenset({"name", "title", "mobile", "phone", "email", "wechat
 
 
 def _editable_customer(actor: User, customer_id: int) -> Customer:
-    customer = Customer.objects.visible_to(actor).select_for_update().filter(pk=customer_id).first()
+    customer = Customer.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=customer_id).first()
     if customer is None:
         raise NotFound
     if not scope.can_edit(actor, customer):

@@ -54,7 +54,7 @@ def grant_request(
 
 
 def _locked_grant(actor: User, grant_id: int) -> AccessGrant:
-    grant = AccessGrant.objects.select_for_update().select_related("customer__org_unit").filter(pk=grant_id).first()
+    grant = AccessGrant.objects.select_for_update(of=("self",)).select_related("customer__org_unit").filter(pk=grant_id).first()
     if grant is None or not (scope.can_decide_grant(actor, grant.customer) or grant.grantee_id == actor.pk):
         raise NotFound
     if not scope.can_decide_grant(actor, grant.customer):
