@@ -1,8 +1,16 @@
-from django.urls import include, path
-from django.views.generic import TemplateView
+"""Login/logout (top-level names `login` and `logout`, as settings.LOGIN_URL expects) and the `web` pages."""
 
-app_name = "web"
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from kehu.web import views
+
+web_patterns = [
+    path("", views.home, name="home"),
+]
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="web/home.html"), name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include((web_patterns, "web"))),
 ]
