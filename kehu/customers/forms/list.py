@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_filters as df
 from django import forms
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,7 @@ from kehu.customers.forms.cards import org_unit_choices, owner_choices
 # Filters the list page does not show as inputs (still honoured in the URL).
 HIDDEN_FILTERS = {"q", "ordering", "completeness_min", "completeness_max", "upstream"}
 CHECKBOX_FILTERS = ("status", "tier", "channel_level")
+NUMBER_LIMIT = 10**15
 
 
 def list_filters_restrict(filterset: CustomerFilter, user: User) -> CustomerFilter:
@@ -24,6 +26,11 @@ def list_filters_restrict(filterset: CustomerFilter, user: User) -> CustomerFilt
     filterset.filters["org_unit"].queryset = org_unit_choices(user)
     if user.role not in scope.SEE_ARCHIVED_ROLES:
         del filterset.filters["archived"]
+    for flt in filterset.filters.values():
+        if isinstance(flt, df.NumberFilter):
+            # Numbers beyond what the database compares (SQLite: 64-bit) are invalid input, not a crash.
+            flt.extra.setdefault("min_value", -NUMBER_LIMIT)
+            flt.extra.setdefault("max_value", NUMBER_LIMIT)
     for name in CHECKBOX_FILTERS:
         filterset.filters[name].extra["widget"] = forms.CheckboxSelectMultiple
     for name, flt in list(filterset.filters.items()):

@@ -136,7 +136,9 @@ def profile_sections(
     if custom:
         sections.insert(-1, Section(_("Custom fields"), custom))
     record = ["last_visited_at", "last_ordered_at", "completeness", "created_at", "updated_at", "archived_at"]
-    sections.append(Section(_("Record"), [Row(n, field_label(n), card_value(customer, n)) for n in record]))
+    rows = [Row(n, field_label(n), card_value(customer, n)) for n in record]
+    rows[2] = Row("completeness", rows[2].label, f"{customer.completeness}%")
+    sections.append(Section(_("Record"), rows))
     return sections
 
 
