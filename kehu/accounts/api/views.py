@@ -33,6 +33,7 @@ from kehu.accounts.api.serializers import (
 from kehu.accounts.audit import audit_record
 from kehu.accounts.models import AuditAction, AuditEvent, OrgUnit, User
 from kehu.core.api.fields import IdFilter, parse_id, refuse_unknown_fields
+from kehu.core.api.filters import StrictFilterBackend
 from kehu.core.errors import NotFound
 
 
@@ -101,6 +102,7 @@ class OrgUnitViewSet(AdminWritesMixin, mixins.ListModelMixin, mixins.RetrieveMod
     default_ordering = ("id",)
     lookup_value_regex = r"[0-9]+"
     filterset_class = None
+    filter_backends = [StrictFilterBackend]
     queryset = OrgUnit.objects.none()
 
     def get_queryset(self) -> QuerySet[OrgUnit]:
@@ -134,6 +136,7 @@ class UserViewSet(AdminWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
     serializer_class = UserSerializer
     filterset_class = UserFilter
+    filter_backends = [StrictFilterBackend]
     ordering_fields = ("username",)
     default_ordering = ("username", "id")
     lookup_value_regex = r"[0-9]+"
@@ -197,6 +200,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     scoped = True
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
+    filter_backends = [StrictFilterBackend]
     ordering_fields = ("at",)
     default_ordering = ("-at", "-id")
     lookup_value_regex = r"[0-9]+"

@@ -149,7 +149,7 @@ class CursorPagination(pagination.CursorPagination):
         if encoded is None:
             return None
         try:
-            tokens = parse.parse_qs(b64decode(encoded.encode("ascii"), validate=False).decode("ascii"))
+            tokens = parse.parse_qs(b64decode(encoded.encode("ascii"), validate=True).decode("ascii"))
             reverse = bool(int(tokens.get("r", ["0"])[0]))
             position = tokens.get("p", [None])[0]
         except (TypeError, ValueError, UnicodeError):

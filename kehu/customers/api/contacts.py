@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kehu.core.api.fields import IdFilter, parse_id, refuse_unknown_fields
+from kehu.core.api.filters import StrictFilterBackend
 from kehu.core.errors import NotFound
 from kehu.customers import services
 from kehu.customers.api.serializers import ContactSerializer
@@ -43,6 +44,7 @@ class ContactViewSet(viewsets.ModelViewSet):
     serializer_class = ContactSerializer
     conflict_serializer = ContactSerializer
     filterset_class = ContactFilter
+    filter_backends = [StrictFilterBackend]
     ordering_fields = ("name", "updated_at")
     default_ordering = ("-id",)
     lookup_value_regex = r"[0-9]+"

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from kehu.accounts import scope
 from kehu.accounts.audit import card_view_record
 from kehu.core.api.fields import parse_id, refuse_unknown_fields
+from kehu.core.api.filters import StrictFilterBackend
 from kehu.core.masking import mask_value
 from kehu.customers import services
 from kehu.customers.api.pagination import CountedCursorPagination
@@ -50,6 +51,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
     serializer_class = CustomerSerializer
     conflict_serializer = CustomerSerializer
     filterset_class = CustomerFilter
+    filter_backends = [StrictFilterBackend]
     pagination_class = CountedCursorPagination
     ordering_fields = ORDERING_FIELDS
     default_ordering = ("-updated_at", "-id")
