@@ -13,10 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.customers.filters import CustomerFilter
 from kehu.customers.forms_admin.base import ServiceErrorsMixin
-from kehu.customers.models import GroupKind
+from kehu.customers.models import Customer, GroupKind
 
 # Parameters of the customer list that page through it rather than filter it.
 PAGING_PARAMS = frozenset({"cursor", "page", "page_size", "from"})
+# A yes/no filter reads any other word as "no filter", which would silently widen a segment.
+BOOLEAN_WORDS = frozenset({"true", "false", "1", "0"})
 CODE_SEPARATORS = re.compile(r"[\s,，;；、]+")
 MAX_CODES = 500
 
@@ -57,6 +59,14 @@ def filter_messages(errors: dict[str, list[str]]) -> list[str]:
     return lines
 
 
+def _unclear_yes_no(filters: dict[str, Any]) -> list[str]:
+    known = CustomerFilter(None, queryset=Customer.objects.none()).filters
+    return [
+        name for name, value in filters.items()
+        if isinstance(known.get(name), df.BooleanFilter) and str(value).lower() not in BOOLEAN_WORDS
+    ]
+
+
 class GroupForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=GroupKind.choices, initial=GroupKind.STATIC)
@@ -83,6 +93,9 @@ class GroupForm(forms.Form):
             )
         elif data.get("kind") == GroupKind.STATIC and filters:
             self.add_error("query", _("A static group has no filter: clear it, or choose “Saved segment”."))
+        elif filters:
+            for name in _unclear_yes_no(filters):
+                self.add_error("query", _("%(name)s: write true or false.") % {"name": name})
         return data
 
     def service_data(self) -> dict[str, Any]:

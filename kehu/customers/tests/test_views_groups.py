@@ -242,6 +242,7 @@ def test_a_segment_shows_each_user_only_their_visible_matches(world):
     ("", "A saved segment needs a filter, for example status=active."),
     ("nosuch=1&tier=A", "Unknown filter: nosuch"),
     ("status=bogus", "status: Select a valid choice. bogus is not one of the available choices."),
+    ("is_key=maybe", "is_key: write true or false."),
     ("group=1", "A segment cannot be built on another group; filter by the cards' own fields."),
 ])
 def test_a_bad_segment_filter_answers_400_with_a_clear_message(world, query, message):
