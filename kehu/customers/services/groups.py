@@ -30,7 +30,8 @@ def _apply(group: CustomerGroup, data: dict[str, Any]) -> None:
     if group.kind == GroupKind.STATIC:
         group.filters = {}
     try:
-        group.full_clean()
+        # created_by is set by the service (and may be empty on old or imported groups), never typed.
+        group.full_clean(exclude=["created_by"])
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from None
 
