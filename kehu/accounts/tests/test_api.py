@@ -162,7 +162,7 @@ def test_audit_log_is_for_auditors_custodians_and_admins(world):
 def test_audit_log_filters(world):
     api_as(world.alice).get(f"/api/v1/customers/{world.alice_card.pk}/")
     api_as(world.mia).get(f"/api/v1/customers/{world.bob_card.pk}/")
-    old = AuditEvent.objects.create(
+    AuditEvent.objects.create(
         actor=world.bob,
         username="bob",
         action=AuditAction.VIEW,
