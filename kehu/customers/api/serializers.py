@@ -12,7 +12,7 @@ from rest_framework import serializers
 from kehu.accounts import scope
 from kehu.accounts.models import AccessGrant
 from kehu.core.api.fields import MAX_ID, IdField
-from kehu.customers.models import Contact, Customer, CustomerGroup, CustomField
+from kehu.customers.models import Contact, Customer, CustomerGroup, CustomField, Tier
 from kehu.customers.selectors import contact_mask, customer_mask
 
 
@@ -35,6 +35,11 @@ class TagNamesField(serializers.ListField):
 
     def to_representation(self, data: Any) -> list[str]:
         return [tag.name for tag in data.all()]
+
+
+@extend_schema_field({"type": "string", "pattern": "^[ABCD]?$", "description": "A, B, C, D or empty."})
+class CreditRatingField(serializers.ChoiceField):
+    """The tier's letters; inlined in the schema so it is not a second name for TierEnum."""
 
 
 CUSTOMER_FIELDS = [
@@ -63,6 +68,7 @@ class CustomerSerializer(ServiceModelSerializer):
         min_value=0, max_value=MAX_ID, required=False,
         help_text=_("The version you read; required on update so concurrent edits are caught."),
     )
+    credit_rating = CreditRatingField(choices=[*Tier.choices], allow_blank=True, required=False)
     is_archived = serializers.BooleanField(read_only=True)
     can_edit = serializers.SerializerMethodField()
     masked = serializers.SerializerMethodField()
