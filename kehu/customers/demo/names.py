@@ -119,6 +119,9 @@ def shop_name(rng: random.Random, level: str, area: Area, district: District, ro
         family = person_name(rng, heteronym_share=0.5)[0] + rng.choice("记氏家")
         return f"{family}{trade}", f"{family}{trade[:2]}"
     place = _place_prefix(rng, district, road)
+    if level in ("wholesaler", "sub_wholesaler") and rng.random() < 0.35:
+        # Registered trading names often lead with city and district: 北京海淀…, searched as "bjhd".
+        place = f"{area.short}{_district_short(district)}"
     return f"{place}{brand}{trade}", f"{brand}{trade[:2]}"
 
 
