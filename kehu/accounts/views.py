@@ -6,7 +6,7 @@ edit or delete here, by design.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import django_filters as df
@@ -31,6 +31,7 @@ PAGE_SIZE = 50
 FILTER_ORDER = ("user", "action", "object_type", "object_id", "since", "until", "q")
 FLAG_WINDOW = timedelta(days=7)
 FLAG_SPAN = timedelta(hours=1)
+LAST_DAY = date(9999, 12, 30)
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
 
@@ -44,6 +45,10 @@ class AuditLogFilter(AuditEventFilter):
     since = df.DateFilter(method="filter_since", label=gettext_lazy("From"), widget=DATE_WIDGET)
     until = df.DateFilter(method="filter_until", label=gettext_lazy("To"), widget=DATE_WIDGET)
     q = df.CharFilter(method="filter_q", label=gettext_lazy("Search"))
+
+    def filter_until(self, queryset: QuerySet[AuditEvent], name: str, value: date) -> QuerySet[AuditEvent]:
+        # The day after 9999-12-31 does not exist; that far out, "until" means no limit.
+        return queryset if value >= LAST_DAY else super().filter_until(queryset, name, value)
 
 
 def _require_reader(request: HttpRequest) -> None:

@@ -93,6 +93,12 @@ def test_date_range_means_local_days(world, log):
     assert shown(audit(world.aud, since="2026-03-02", until="2026-03-03")) == [log[3].pk, log[2].pk]
 
 
+def test_the_widest_date_range_is_no_limit_not_an_error(world, log):
+    response = audit(world.aud, since="0001-01-01", until="9999-12-31", action="update")
+    assert response.status_code == 200
+    assert shown(response) == [log[2].pk, log[1].pk]
+
+
 def test_text_search_over_username_and_object(world, log):
     assert shown(audit(world.aud, q="百货")) == [log[2].pk]
     assert shown(audit(world.aud, q="mall")) == [log[3].pk]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import django_filters as df
@@ -17,10 +18,11 @@ from kehu.customers.models import Customer, GroupKind
 
 # Parameters of the customer list that page through it rather than filter it.
 PAGING_PARAMS = frozenset({"cursor", "page", "page_size", "from"})
-# A yes/no filter reads any other word as "no filter", which would silently widen a segment.
 BOOLEAN_WORDS = frozenset({"true", "false", "1", "0"})
+NUMBER_LIMIT = Decimal("1e15")
 CODE_SEPARATORS = re.compile(r"[\s,，;；、]+")
 MAX_CODES = 500
+MAX_ID = 2**63 - 1
 
 
 def _is_multi_valued(name: str) -> bool:
@@ -44,7 +46,7 @@ def query_to_filters(query: str) -> dict[str, Any]:
 
 def filters_to_query(filters: dict[str, Any]) -> str:
     params = QueryDict(mutable=True)
-    for name, value in filters.items():
+    for name, value in (filters.items() if isinstance(filters, dict) else ()):
         values = value if isinstance(value, (list, tuple)) else [value]
         params.setlist(name, [str(v).lower() if isinstance(v, bool) else str(v) for v in values])
     return params.urlencode()
@@ -59,12 +61,30 @@ def filter_messages(errors: dict[str, list[str]]) -> list[str]:
     return lines
 
 
-def _unclear_yes_no(filters: dict[str, Any]) -> list[str]:
-    known = CustomerFilter(None, queryset=Customer.objects.none()).filters
-    return [
-        name for name, value in filters.items()
-        if isinstance(known.get(name), df.BooleanFilter) and str(value).lower() not in BOOLEAN_WORDS
-    ]
+def segment_value_problems(filters: dict[str, Any], known: dict[str, Any] | None = None) -> list[str]:
+    """Values the list's filters would accept but should not be kept in a segment.
+
+    A yes/no filter reads an unknown word as "no filter" (the segment would silently widen), and
+    a number beyond the database's range fails every time the segment is opened.
+    """
+    if known is None:
+        known = CustomerFilter(None, queryset=Customer.objects.none()).filters
+    problems = []
+    for name, value in filters.items():
+        kind = known.get(name)
+        if isinstance(kind, df.BooleanFilter) and str(value).lower() not in BOOLEAN_WORDS:
+            problems.append(_("%(name)s: write true or false.") % {"name": name})
+        elif isinstance(kind, df.NumberFilter) and not _in_range(value):
+            problems.append(_("%(name)s: this number is out of range.") % {"name": name})
+    return problems
+
+
+def _in_range(value: Any) -> bool:
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return True  # not a number at all: the filter's own check says so
+    return number.is_finite() and abs(number) < NUMBER_LIMIT
 
 
 class GroupForm(forms.Form):
@@ -94,8 +114,8 @@ class GroupForm(forms.Form):
         elif data.get("kind") == GroupKind.STATIC and filters:
             self.add_error("query", _("A static group has no filter: clear it, or choose “Saved segment”."))
         elif filters:
-            for name in _unclear_yes_no(filters):
-                self.add_error("query", _("%(name)s: write true or false.") % {"name": name})
+            for problem in segment_value_problems(filters):
+                self.add_error("query", problem)
         return data
 
     def service_data(self) -> dict[str, Any]:
@@ -136,9 +156,12 @@ class IdListField(forms.Field):
     def to_python(self, value: Any) -> list[int]:
         values = value if isinstance(value, (list, tuple)) else ([value] if value else [])
         try:
-            return list(dict.fromkeys(int(v) for v in values))
+            ids = list(dict.fromkeys(int(v) for v in values))
         except (TypeError, ValueError):
-            raise ValidationError(_("Choose cards from the list."), code="invalid") from None
+            ids = [0]
+        if not all(1 <= pk <= MAX_ID for pk in ids):
+            raise ValidationError(_("Choose cards from the list."), code="invalid")
+        return ids
 
 
 class MemberRemoveForm(ServiceErrorsMixin, forms.Form):

@@ -243,6 +243,8 @@ def test_a_segment_shows_each_user_only_their_visible_matches(world):
     ("nosuch=1&tier=A", "Unknown filter: nosuch"),
     ("status=bogus", "status: Select a valid choice. bogus is not one of the available choices."),
     ("is_key=maybe", "is_key: write true or false."),
+    ("upstream=99999999999999999999999", "upstream: this number is out of range."),
+    ("completeness_min=1e400", "completeness_min: this number is out of range."),
     ("group=1", "A segment cannot be built on another group; filter by the cards' own fields."),
 ])
 def test_a_bad_segment_filter_answers_400_with_a_clear_message(world, query, message):
@@ -273,6 +275,15 @@ def test_a_segment_whose_filter_broke_shows_the_problem_and_no_cards(world):
     assert detail.status_code == 200
     assert detail.context["problems"] == ["Unknown filter: cf_shelf_count_min"]
     assert member_codes(detail) == []
+    assert listed_counts(client.get(reverse("customers:groups"))) == {"Wholesalers": None}
+
+
+def test_a_stored_segment_with_an_out_of_range_number_shows_the_problem_not_an_error(world):
+    group = segment(world, {"upstream": "99999999999999999999999"})
+    client = client_for(world.cathy)
+    detail = client.get(reverse("customers:group-detail", args=[group.pk]))
+    assert detail.status_code == 200
+    assert detail.context["problems"] == ["upstream: this number is out of range."]
     assert listed_counts(client.get(reverse("customers:groups"))) == {"Wholesalers": None}
 
 

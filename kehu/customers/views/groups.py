@@ -29,6 +29,7 @@ from kehu.customers.forms_admin.groups import (
     MemberRemoveForm,
     filter_messages,
     filters_to_query,
+    segment_value_problems,
 )
 from kehu.customers.models import Customer, CustomerGroup, GroupKind
 from kehu.customers.selectors import customer_queryset
@@ -74,8 +75,12 @@ def _visible_member_counts(user: Any) -> list[CustomerGroup]:
     counts: dict[str, Any] = {}
     for group in segments:
         group.member_count = None
+        if not isinstance(group.filters, dict) or not set(group.filters) <= set(shared) - {"group"}:
+            continue
+        if segment_value_problems(group.filters, shared):
+            continue
         filterset = _SharedFieldsFilter(group.filters, queryset=base, filters=shared)
-        if set(group.filters) <= set(shared) - {"group"} and filterset.is_valid():
+        if filterset.is_valid():
             counts[f"segment_{group.pk}"] = Count("pk", filter=Q(pk__in=filterset.qs.values("pk")))
     totals = base.aggregate(**counts) if counts else {}
     for group in segments:
@@ -92,7 +97,9 @@ def _members(user: Any, group: CustomerGroup) -> tuple[QuerySet[Customer], list[
         clean_filters(group.filters)
     except ValidationError as exc:
         return base.none(), filter_messages(exc.message_dict)
-    return CustomerFilter(group.filters, queryset=base).qs, []
+    filterset = CustomerFilter(group.filters, queryset=base)
+    problems = segment_value_problems(group.filters, filterset.filters)
+    return (base.none() if problems else filterset.qs), problems
 
 
 @login_required
