@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -176,3 +178,19 @@ def test_flags_are_newest_first_and_the_page_counts_the_last_seven_days(world):
     page = audit(world.aud)
     assert page.context["recent_flags"] == 1
     assert "1 bulk-viewing flag in the last 7 days" in page.content.decode()
+
+
+def test_the_log_runs_the_same_number_of_queries_for_more_events(world, log):
+    client = client_for(world.aud)
+    client.get(reverse("accounts:audit"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("accounts:audit"))
+    for card in (world.alice_card, world.bob_card, world.carol_card):
+        event(world.dora, AuditAction.VIEW, timezone.now(), card)
+        event(world.dora, AuditAction.BULK_VIEW_FLAG, timezone.now())
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("accounts:audit"))
+        client.get(reverse("accounts:audit-flags"))
+    with CaptureQueriesContext(connection) as flags_page:
+        client.get(reverse("accounts:audit-flags"))
+    assert len(many) == len(few) + len(flags_page)

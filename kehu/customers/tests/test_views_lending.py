@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -225,3 +227,28 @@ def test_the_request_form_is_prefilled_from_the_code_in_the_address(world):
     response = client_for(world.carol).get(reverse("customers:grant-request") + "?code=T00001")
     assert response.status_code == 200
     assert response.context["form"]["customer_code"].value() == "T00001"
+
+
+def loans_of_each_kind(world: World, borrower, card) -> None:
+    """One pending, one active and one past (refused) loan of `card` to `borrower`."""
+    now = timezone.now()
+    common = {"customer": card, "grantee": borrower, "requested_by": borrower, "reason": "Route", "days": 3}
+    AccessGrant.objects.create(**common)
+    AccessGrant.objects.create(**common, status=GrantStatus.APPROVED, decided_by=world.cathy, decided_at=now,
+                               starts_at=now, expires_at=now + timedelta(days=3))
+    AccessGrant.objects.create(**common, status=GrantStatus.REFUSED, decided_by=world.cathy, decided_at=now)
+
+
+def test_the_loans_page_runs_the_same_number_of_queries_for_more_loans(world):
+    loans_of_each_kind(world, world.carol, world.alice_card)
+    client = client_for(world.cathy)
+    url = reverse("customers:grants")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    loans_of_each_kind(world, world.bob, world.carol_card)
+    loans_of_each_kind(world, world.tom, world.bob_card)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(many) == len(few)
+    assert [len(response.context[name]) for name in ("pending", "active", "past")] == [3, 3, 3]
