@@ -43,6 +43,8 @@ def parse_value(field: CustomField, value: Any) -> Any:
             raise ValidationError(_("'%(value)s' is not a number.") % {"value": value})
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == CustomFieldType.DATE:
+        if isinstance(value, datetime.datetime):  # spreadsheet cells often carry a midnight time
+            value = value.date()
         if isinstance(value, datetime.date):
             return value.isoformat()
         try:
@@ -73,7 +75,7 @@ def parse_value(field: CustomField, value: Any) -> Any:
         raise ValidationError(
             _("'%(value)s' is not one of: %(allowed)s.") % {"value": wrong[0], "allowed": ", ".join(allowed)}
         )
-    return [str(v).strip() for v in items]
+    return list(dict.fromkeys(str(v).strip() for v in items))  # each choice once, in the order given
 
 
 def custom_values_clean(

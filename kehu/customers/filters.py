@@ -88,9 +88,12 @@ class CustomerFilter(df.FilterSet):
     @property
     def qs(self) -> QuerySet[Customer]:
         queryset = super().qs
-        if self.form.is_valid() and self.form.cleaned_data.get("archived") is None:
+        # The valid fields only when some are invalid, nothing when unbound: archived cards stay out
+        # unless they are asked for explicitly.
+        cleaned = getattr(self.form, "cleaned_data", {}) if self.is_bound else {}
+        if cleaned.get("archived") is None:
             queryset = queryset.filter(archived_at__isnull=True)
-        if self.form.is_valid() and self.form.cleaned_data.get("tag"):
+        if cleaned.get("tag"):
             queryset = queryset.distinct()
         return queryset
 

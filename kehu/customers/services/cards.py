@@ -44,21 +44,30 @@ def _assign(customer: Customer, data: dict[str, Any]) -> list[str]:
         field = Customer._meta.get_field(name)
         new = value.pk if isinstance(value, models.Model) else value
         if isinstance(new, str):
-            new = new.strip()
+            new = new.upper().strip() if name == "credit_code" else new.strip()
+        try:
+            # Compare as the field's own type: "0.00" is the same credit limit as Decimal("0").
+            new = field.to_python(new)
+        except ValidationError:
+            pass  # kept as given; full_clean reports it under the field's name
         if getattr(customer, field.attname) != new:
             setattr(customer, field.attname, new)
             changed.append(name)
     return changed
 
 
-def _check_placement(actor: User, customer: Customer) -> None:
-    """Reps keep the cards they write; managers keep them inside their subtree."""
+def _check_placement(actor: User, customer: Customer, changed: set[str] | None = None) -> None:
+    """Reps keep the cards they write; reps and managers keep them inside their own subtree.
+
+    `changed` is None on creation; on update the org-unit rule applies only when the card moves.
+    """
     errors: dict[str, list[str]] = {}
     if customer.owner_id and not User.objects.filter(pk=customer.owner_id, is_active=True).exists():
         errors["owner"] = [_("This user does not exist or is inactive.")]
     if actor.role == Role.REP and customer.owner_id != actor.pk:
         errors["owner"] = [_("A sales rep can only own cards they write themselves.")]
-    if actor.role == Role.MANAGER and actor.org_unit_id and customer.owner_id != actor.pk:
+    moving = changed is None or bool({"owner", "org_unit"} & changed)
+    if moving and actor.role in (Role.REP, Role.MANAGER) and actor.org_unit:
         allowed = OrgUnit.objects.filter(path__startswith=actor.org_unit.path, pk=customer.org_unit_id)
         if not customer.org_unit_id or not allowed.exists():
             errors["org_unit"] = [_("Choose an org unit inside your own area.")]
@@ -204,7 +213,7 @@ def customer_update(
     _default_org_unit(customer)
     _validate(customer)
     if {"owner", "org_unit", "upstream"} & set(changed):
-        _check_placement(actor, customer)
+        _check_placement(actor, customer, set(changed))
     tags_changed = "tags" in data and "tags" in allowed and _set_tags(customer, list(data["tags"] or []))
     if not changed and not tags_changed:
         return customer

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,7 +50,10 @@ def _apply(contact: Contact, data: dict[str, Any]) -> list[str]:
 
 def _after_change(actor: User, customer: Customer, contact: Contact) -> None:
     if contact.is_primary:
-        Contact.objects.filter(customer=customer, is_primary=True).exclude(pk=contact.pk).update(is_primary=False)
+        # A new version, so a form still showing the old primary cannot silently take it back.
+        Contact.objects.filter(customer=customer, is_primary=True).exclude(pk=contact.pk).update(
+            is_primary=False, version=F("version") + 1, updated_at=timezone.now()
+        )
     score = completeness_score(customer, Contact.objects.filter(customer=customer), active_fields())
     if score != customer.completeness:
         Customer.objects.filter(pk=customer.pk).update(completeness=score)
