@@ -43,6 +43,7 @@ def test_the_client_ip_prefers_the_first_forwarded_address(rf):
 
 # --- append-only in the ORM ----------------------------------------------------------------
 
+
 def test_it_refuses_to_save_an_existing_event(event):
     event.action = AuditAction.EXPORT
     with pytest.raises(TypeError, match="append-only"):
@@ -65,6 +66,7 @@ def test_it_refuses_queryset_updates_and_deletes(event):
 
 
 # --- append-only in the database (triggers from migration accounts/0003) -------------------
+
 
 def run_sql(sql: str, params: list) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
@@ -89,6 +91,7 @@ def test_the_database_still_accepts_new_events(event):
 
 
 # --- logins --------------------------------------------------------------------------------
+
 
 def test_a_login_is_recorded(world):
     assert Client().login(username="alice", password=PASSWORD) is True
@@ -121,6 +124,7 @@ def test_the_password_tried_is_never_stored(world):
 
 
 # --- bulk-view detector --------------------------------------------------------------------
+
 
 def flags(user) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(actor=user, action=AuditAction.BULK_VIEW_FLAG))
@@ -162,16 +166,26 @@ def test_viewing_the_same_card_many_times_is_not_flagged(world):
 def test_views_older_than_an_hour_do_not_count(world):
     old = timezone.now() - timedelta(hours=1, minutes=1)
     for card in (world.alice_card, world.bob_card):
-        AuditEvent.objects.create(actor=world.dora, username="dora", action=AuditAction.VIEW,
-                                  object_type="customer", object_id=card.pk, at=old)
+        AuditEvent.objects.create(
+            actor=world.dora,
+            username="dora",
+            action=AuditAction.VIEW,
+            object_type="customer",
+            object_id=card.pk,
+            at=old,
+        )
     card_view_record(actor=world.dora, customer=world.carol_card)
     assert flags(world.dora) == []
 
 
 @override_settings(KEHU_BULK_VIEW_THRESHOLD=2)
 def test_a_flag_older_than_an_hour_does_not_stop_a_new_one(world):
-    AuditEvent.objects.create(actor=world.dora, username="dora", action=AuditAction.BULK_VIEW_FLAG,
-                              at=timezone.now() - timedelta(hours=2))
+    AuditEvent.objects.create(
+        actor=world.dora,
+        username="dora",
+        action=AuditAction.BULK_VIEW_FLAG,
+        at=timezone.now() - timedelta(hours=2),
+    )
     for card in (world.alice_card, world.bob_card, world.carol_card):
         card_view_record(actor=world.dora, customer=card)
     assert len(flags(world.dora)) == 2

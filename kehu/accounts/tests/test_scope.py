@@ -63,7 +63,11 @@ def lend(world, card, grantee, *, status=GrantStatus.APPROVED, days=7, expires_a
     now = timezone.now()
     approved = status == GrantStatus.APPROVED
     return AccessGrant.objects.create(
-        customer=card, grantee=grantee, requested_by=grantee, reason="covering a visit", days=days,
+        customer=card,
+        grantee=grantee,
+        requested_by=grantee,
+        reason="covering a visit",
+        days=days,
         status=status,
         starts_at=now - timedelta(hours=1) if approved else None,
         expires_at=(expires_at or now + timedelta(days=days)) if approved else None,
@@ -71,6 +75,7 @@ def lend(world, card, grantee, *, status=GrantStatus.APPROVED, days=7, expires_a
 
 
 # --- the matrix ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("username", USERS)
 def test_each_user_sees_exactly_their_cards(world, username):
@@ -142,6 +147,7 @@ def test_loans_are_decided_by_the_manager_of_the_card_or_a_custodian_or_admin(wo
 
 # --- archived cards ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("username", USERS)
 def test_archived_cards_are_visible_only_to_custodian_auditor_and_admin(world, username):
     Customer.objects.filter(pk=world.alice_card.pk).update(archived_at=timezone.now())
@@ -157,6 +163,7 @@ def test_nobody_may_edit_an_archived_card(world):
 
 
 # --- loans ---------------------------------------------------------------------------------
+
 
 def test_an_active_loan_shows_the_card_to_the_borrower_read_only(world):
     lend(world, world.alice_card, world.carol)
@@ -217,6 +224,7 @@ def test_a_loan_of_an_archived_card_shows_nothing(world):
 
 # --- the org tree --------------------------------------------------------------------------
 
+
 def test_a_manager_of_the_region_sees_both_areas(world):
     nina = make_user("nina", Role.MANAGER, world.north)
     assert visible(world, nina) == ALL
@@ -262,6 +270,7 @@ def test_a_manager_who_owns_a_card_elsewhere_still_sees_and_edits_it(world):
 
 # --- who is asking -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("username", USERS)
 def test_inactive_users_see_and_edit_nothing(world, username):
     user = world.everyone[username]
@@ -279,6 +288,7 @@ def test_anonymous_and_missing_users_see_nothing(world):
 
 
 # --- contacts follow their customer --------------------------------------------------------
+
 
 @pytest.mark.parametrize("username", USERS)
 def test_contacts_are_visible_exactly_when_their_customer_is(world, username):
@@ -305,6 +315,7 @@ def test_contacts_of_an_archived_card_are_hidden_like_the_card(world):
 
 
 # --- users and loans lists -----------------------------------------------------------------
+
 
 def test_users_are_listed_by_role(world):
     def listed(user):

@@ -39,6 +39,7 @@ def messages_of(validator, value) -> list[str]:
 
 # --- unified social credit code -------------------------------------------------------------
 
+
 def test_the_check_char_of_a_known_code_is_2():
     assert credit_code_check_char(BODY) == "2"
 
@@ -83,8 +84,11 @@ def test_it_refuses_a_code_that_is_not_18_characters_long(code, length):
 
 
 def test_the_error_codes_name_the_kind_of_mistake():
-    for value, code in [(BODY, "credit_code_length"), (BODY + "Z", "credit_code_char"),
-                        (BODY + "3", "credit_code_checksum")]:
+    for value, code in [
+        (BODY, "credit_code_length"),
+        (BODY + "Z", "credit_code_char"),
+        (BODY + "3", "credit_code_checksum"),
+    ]:
         with pytest.raises(ValidationError) as caught:
             validate_credit_code(value)
         assert caught.value.code == code
@@ -102,7 +106,7 @@ def test_every_code_built_with_its_check_char_validates(body):
 def test_any_single_character_change_of_a_valid_code_fails(body, position, shift):
     code = body + credit_code_check_char(body)
     old = CREDIT_CODE_ALPHABET.index(code[position])
-    changed = code[:position] + CREDIT_CODE_ALPHABET[(old + shift) % 31] + code[position + 1:]
+    changed = code[:position] + CREDIT_CODE_ALPHABET[(old + shift) % 31] + code[position + 1 :]
     assert changed != code
     with pytest.raises(ValidationError):
         validate_credit_code(changed)
@@ -111,7 +115,7 @@ def test_any_single_character_change_of_a_valid_code_fails(body, position, shift
 @given(bodies, st.integers(min_value=0, max_value=17), st.sampled_from("IOSVZ*-a中"))
 def test_any_character_outside_the_alphabet_fails(body, position, char):
     code = body + credit_code_check_char(body)
-    changed = code[:position] + char + code[position + 1:]
+    changed = code[:position] + char + code[position + 1 :]
     if changed.upper() == code:  # a lower-case letter of the alphabet is still the same code
         return
     with pytest.raises(ValidationError):
@@ -130,8 +134,14 @@ def test_it_accepts_mobiles_starting_with_13_to_19(prefix):
 
 @pytest.mark.parametrize(
     "value",
-    ["１３８１２３４５６７８", "+8613812345678", "+86 138 1234 5678", "0086-13812345678", "+86-13812345678",
-     " 13812345678 "],
+    [
+        "１３８１２３４５６７８",
+        "+8613812345678",
+        "+86 138 1234 5678",
+        "0086-13812345678",
+        "+86-13812345678",
+        " 13812345678 ",
+    ],
 )
 def test_it_accepts_full_width_digits_spaces_and_the_86_prefix(value):
     validate_mobile(value)
@@ -139,8 +149,16 @@ def test_it_accepts_full_width_digits_spaces_and_the_86_prefix(value):
 
 @pytest.mark.parametrize(
     "value",
-    ["12812345678", "10812345678", "1381234567", "138123456789", "23812345678", "1381234567a", "",
-     "+85213812345678"],
+    [
+        "12812345678",
+        "10812345678",
+        "1381234567",
+        "138123456789",
+        "23812345678",
+        "1381234567a",
+        "",
+        "+85213812345678",
+    ],
 )
 def test_it_refuses_what_is_not_a_mainland_mobile(value):
     assert messages_of(validate_mobile, value) == MOBILE_MESSAGE
@@ -160,8 +178,20 @@ LANDLINE_MESSAGE = ["Enter a landline with area code, e.g. 010-62345678 or 0755-
 
 @pytest.mark.parametrize(
     "value",
-    ["010-62345678", "01062345678", "0755-8765432", "0755-87654321-801", "0755-8765432-1", "(010)62345678",
-     "010 6234 5678", "62345678", "０１０－６２３４５６７８", "400-820-8820", "4008208820", "800-810-8888"],
+    [
+        "010-62345678",
+        "01062345678",
+        "0755-8765432",
+        "0755-87654321-801",
+        "0755-8765432-1",
+        "(010)62345678",
+        "010 6234 5678",
+        "62345678",
+        "０１０－６２３４５６７８",
+        "400-820-8820",
+        "4008208820",
+        "800-810-8888",
+    ],
 )
 def test_it_accepts_landlines_with_area_code_and_extension_and_service_numbers(value):
     validate_landline(value)
@@ -169,8 +199,18 @@ def test_it_accepts_landlines_with_area_code_and_extension_and_service_numbers(v
 
 @pytest.mark.parametrize(
     "value",
-    ["010-12345678", "010-623456", "010-623456789", "0755-8765432-1234567", "1010-62345678", "400-82-8820",
-     "500-820-8820", "13812345678", "abc", ""],
+    [
+        "010-12345678",
+        "010-623456",
+        "010-623456789",
+        "0755-8765432-1234567",
+        "1010-62345678",
+        "400-82-8820",
+        "500-820-8820",
+        "13812345678",
+        "abc",
+        "",
+    ],
 )
 def test_it_refuses_what_is_not_a_landline(value):
     assert messages_of(validate_landline, value) == LANDLINE_MESSAGE
@@ -188,6 +228,7 @@ def test_a_customer_phone_that_is_none_of_them_says_what_would_be_right():
 
 
 # --- coordinates and amounts ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", [-90, 0, 39.9042, Decimal("90"), Decimal("-90.000000")])
 def test_it_accepts_latitudes_from_minus_90_to_90(value):
