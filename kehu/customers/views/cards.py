@@ -131,6 +131,7 @@ def card_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "total": rows.count(),
         "ordering": ordering,
+        "ordering_chosen": ordering if ordering == request.GET.get("ordering") else "",
         "sort": _sort_links(request, ordering),
         "next_url": f"?{_query(request.GET, cursor=page.next_cursor)}" if page.next_cursor else "",
         "previous_url": f"?{_query(request.GET, cursor=page.previous_cursor)}"
