@@ -47,9 +47,16 @@ class CustomerFilter(df.FilterSet):
         ("", "---------"), ("true", _("Yes")), ("false", _("No"))]))
     archived = df.BooleanFilter(label=_("archived"), method="filter_archived", widget=forms.Select(choices=[
         ("", "---------"), ("true", _("Yes")), ("false", _("No"))]))
-    completeness_min = df.NumberFilter(label=_("completeness at least"), field_name="completeness", lookup_expr="gte")
-    completeness_max = df.NumberFilter(label=_("completeness at most"), field_name="completeness", lookup_expr="lte")
-    upstream = df.NumberFilter(label=_("upstream supplier"), field_name="upstream_id")
+    completeness_min = df.NumberFilter(
+        label=_("completeness at least"), field_name="completeness", lookup_expr="gte", min_value=0, max_value=100
+    )
+    completeness_max = df.NumberFilter(
+        label=_("completeness at most"), field_name="completeness", lookup_expr="lte", min_value=0, max_value=100
+    )
+    # Bounded so a crafted id cannot overflow the database's integer (a 400, not a 500).
+    upstream = df.NumberFilter(
+        label=_("upstream supplier"), field_name="upstream_id", min_value=1, max_value=2**63 - 1, decimal_places=0
+    )
     ordering = df.OrderingFilter(fields=ORDERING_FIELDS, label=_("sort by"))
 
     class Meta:

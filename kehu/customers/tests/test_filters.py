@@ -292,3 +292,11 @@ def test_the_list_sorts_by_the_chosen_field(world, cards):
     assert names("ordering=-completeness") == ["T00001", "T00002", "T00003"]
     assert names("ordering=completeness") == ["T00003", "T00002", "T00001"]
     assert names("ordering=-code") == ["T00003", "T00002", "T00001"]
+
+
+def test_an_absurd_upstream_id_is_a_field_error_not_a_crash(world):
+    from kehu.testing import api_as
+
+    response = api_as(world.dora).get("/api/v1/customers/", {"upstream": "1e30"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["upstream"]
