@@ -1,11 +1,13 @@
 """The filter backend of the API: an invalid filter value is a 400 with the filter's message.
 
 django-filter already refuses values its form fields reject; yes/no filters, though, read any
-unknown word as "no filter", which would silently widen a list. Those are refused here too.
+unknown word as "no filter", which would silently widen a list, and number filters accept numbers
+no database column can hold (SQLite raises OverflowError on them). Both are refused here too.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import django_filters as df
@@ -16,6 +18,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.request import Request
 
 BOOLEAN_WORDS = frozenset({"", "true", "false", "1", "0"})
+LARGEST_NUMBER = Decimal(2**63 - 1)
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -29,6 +32,15 @@ class StrictFilterBackend(DjangoFilterBackend):
             is_yes_no = isinstance(field, df.BooleanFilter)
             if is_yes_no and value is not None and value.lower() not in BOOLEAN_WORDS:
                 errors.setdefault(name, []).append(_("Enter true or false."))
+        if not errors:
+            for name, field in filterset.filters.items():
+                value = filterset.form.cleaned_data.get(name)
+                if isinstance(field, df.NumberFilter) and isinstance(value, Decimal) and _too_big(value):
+                    errors[name] = [_("Enter a number between -9223372036854775807 and 9223372036854775807.")]
         if errors:
             raise ValidationError(errors)
         return filterset.qs
+
+
+def _too_big(value: Decimal) -> bool:
+    return not value.is_finite() or abs(value) > LARGEST_NUMBER

@@ -87,7 +87,7 @@ class ContactViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _contact_data(self, request: Request, *, partial: bool) -> dict[str, Any]:
-        refuse_unknown_fields(request.data, self.get_serializer().fields)
         serializer = self.get_serializer(data=request.data, partial=partial)
+        refuse_unknown_fields(request.data, serializer.fields)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)

@@ -110,8 +110,8 @@ class GroupViewSet(viewsets.ModelViewSet):
         return Response({"changed": changed})
 
     def _group_data(self, request: Request, *, partial: bool) -> dict[str, Any]:
-        refuse_unknown_fields(request.data, self.get_serializer().fields)
         serializer = self.get_serializer(data=request.data, partial=partial)
+        refuse_unknown_fields(request.data, serializer.fields)
         serializer.is_valid(raise_exception=True)
         return {k: v for k, v in serializer.validated_data.items() if k in GROUP_WRITABLE}
 
