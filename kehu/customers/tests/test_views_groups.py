@@ -320,3 +320,13 @@ def test_the_group_page_runs_the_same_number_of_queries_for_more_members(world):
         response = client.get(url)
     assert len(many) == len(few)
     assert response.context["member_count"] == 6
+
+
+@pytest.mark.parametrize("name", [
+    "customers:groups", "customers:group-create", "customers:grants", "customers:grant-request",
+    "customers:fields", "customers:field-create", "accounts:audit", "accounts:audit-flags",
+])
+def test_anonymous_visitors_are_sent_to_the_login_page(db, name):
+    response = Client().get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=")
