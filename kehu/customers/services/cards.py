@@ -119,8 +119,11 @@ def _set_tags(customer: Customer, names: list[str]) -> bool:
 
 
 def _next_code() -> str:
-    top = Customer.objects.aggregate(top=Max("id"))["top"] or 0
-    return f"KH{top + 1:07d}"
+    """KH + the number after the highest id, skipping codes already typed in by hand."""
+    number = (Customer.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+    while Customer.objects.filter(code=f"KH{number:07d}").exists():
+        number += 1
+    return f"KH{number:07d}"
 
 
 def _validate(customer: Customer, exclude: list[str] | None = None) -> None:
@@ -168,6 +171,8 @@ def customer_create(
             if code_given:
                 raise ValidationError({"code": [_("Another card already has this code.")]}) from None
             customer.pk, customer.code = None, ""
+    else:  # never hand back a card that was not saved
+        raise ValidationError({"code": [_("No free card code was found; please save again.")]})
     if data.get("tags"):
         _set_tags(customer, list(data["tags"]))
     audit_record(actor=actor, action=AuditAction.CREATE, obj=customer, request=request)

@@ -38,6 +38,11 @@ def _apply(contact: Contact, data: dict[str, Any]) -> list[str]:
     changed = []
     for name, value in data.items():
         value = value.strip() if isinstance(value, str) else value
+        try:
+            # Compare as the field's own type: "1990-02-28" is the same birthday as a date.
+            value = Contact._meta.get_field(name).to_python(value)
+        except ValidationError:
+            pass  # kept as given; full_clean reports it under the field's name
         if getattr(contact, name) != value:
             setattr(contact, name, value)
             changed.append(name)

@@ -92,6 +92,14 @@ def test_a_code_given_by_hand_is_kept_and_must_be_unique(world):
     }
 
 
+def test_a_generated_code_skips_a_code_already_typed_in_by_hand(world):
+    top = Customer.objects.order_by("-id").first().pk
+    customer_create(actor=world.alice, data={"name": "手工编号店", "code": f"KH{top + 2:07d}"})
+    card = customer_create(actor=world.alice, data={"name": "自动编号店"})
+    assert (card.pk, card.code) == (top + 2, f"KH{top + 3:07d}")
+    assert Customer.objects.get(pk=card.pk).code == f"KH{top + 3:07d}"
+
+
 def test_create_sets_tags(world):
     card = customer_create(actor=world.alice, data={"name": "夜市店", "tags": ["夜市", " 重点 ", "夜市", ""]})
     assert sorted(card.tags.values_list("name", flat=True)) == ["夜市", "重点"]

@@ -242,6 +242,15 @@ def test_a_contact_update_that_changes_nothing_writes_nothing(world, shan):
     assert shan.history.count() == 1
 
 
+def test_a_value_sent_again_in_another_form_changes_nothing(world, shan):
+    contact_update(actor=world.alice, contact_id=shan.pk, data={"birthday": "1990-02-28"}, version=1)
+    contact = contact_update(
+        actor=world.alice, contact_id=shan.pk, data={"birthday": "1990-02-28", "is_primary": True}, version=2
+    )
+    assert contact.version == 2
+    assert AuditEvent.objects.count() == 1
+
+
 def test_removing_the_only_mobile_lowers_completeness(world, shan):
     contact_update(actor=world.alice, contact_id=shan.pk, data={"mobile": "13812345679"}, version=1)
     with_mobile = completeness(world.alice_card)
