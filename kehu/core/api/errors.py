@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -34,7 +35,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         serializer_class = getattr(context.get("view"), "conflict_serializer", None)
         current = serializer_class(exc.current, context=context).data if serializer_class else None
         return Response(
-            {"detail": "This record was changed by someone else; review the current values and retry.",
+            {"detail": _("This record was changed by someone else; review the current values and retry."),
              "code": "version_conflict", "current": current},
             status=status.HTTP_409_CONFLICT,
         )

@@ -176,6 +176,9 @@ def test_no_junk_makes_a_500(world, resources, who):
         for param in ["cursor", "ordering", "page_size", *FILTERS.get(name, [])]:
             for value in JUNK_PARAMS + (JUNK_CURSORS if param == "cursor" else []):
                 calls.call("get", base, data={param: value})
+        for url in (base, f"{base}{pk}/"):
+            calls.call("options", url)
+            calls.call("get", url, HTTP_ACCEPT="text/html")  # the browsable API
         for bad_id in ("0", "-1", "99999999999999999999999", "abc", "1.5", "%00"):
             calls.call("get", f"{base}{bad_id}/")
             calls.call("patch", f"{base}{bad_id}/", data={"version": 1}, format="json")
