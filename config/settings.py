@@ -157,6 +157,8 @@ LOGGING = {
 KEHU_BULK_VIEW_THRESHOLD = env_int("KEHU_BULK_VIEW_THRESHOLD", 60)
 # A card neither edited nor visited for this many days is stale.
 KEHU_STALE_DAYS = env_int("KEHU_STALE_DAYS", 90)
+# Behind a reverse proxy that sets X-Forwarded-For, audit rows take the client address from it.
+KEHU_BEHIND_PROXY = env_bool("KEHU_BEHIND_PROXY", False)
 # Longest loan (借阅) a user may ask for, in days.
 KEHU_GRANT_MAX_DAYS = env_int("KEHU_GRANT_MAX_DAYS", 90)
 

@@ -16,8 +16,9 @@ from kehu.accounts.models import AuditAction, AuditEvent, User
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    # X-Forwarded-For is set by whoever sends the request; believe it only behind our own proxy.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if settings.KEHU_BEHIND_PROXY else ""
+    ip = forwarded.split(",")[-1].strip() if forwarded else request.META.get("REMOTE_ADDR")
     return ip or None
 
 

@@ -13,6 +13,17 @@ class VersionConflict(Exception):
         self.current = current
 
 
+def parse_version(version: object) -> int:
+    """The `version` a client sent, or a field error a person can act on."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    try:
+        return int(str(version))
+    except ValueError:
+        raise ValidationError({"version": [_("The version must be a whole number.")]}) from None
+
+
 class NotFound(Exception):
     """The object does not exist or is not visible to the asking user (the same answer)."""
 

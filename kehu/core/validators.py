@@ -57,7 +57,7 @@ def normalise_phone(value: str) -> str:
 
 
 def validate_mobile(value: str) -> None:
-    if not MOBILE_RE.match(normalise_phone(value)):
+    if not MOBILE_RE.match(normalise_phone(value).replace("-", "")):
         raise ValidationError(
             _("Enter an 11-digit mainland mobile number starting with 13–19, e.g. 13812345678."),
             code="mobile",

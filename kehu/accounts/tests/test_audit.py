@@ -34,9 +34,7 @@ def test_a_record_names_the_actor_the_action_and_the_object(world, event):
     assert event.ip is None
 
 
-def test_the_client_ip_prefers_the_first_forwarded_address(rf):
-    request = rf.get("/", HTTP_X_FORWARDED_FOR="10.1.2.3, 192.168.0.1", REMOTE_ADDR="127.0.0.9")
-    assert client_ip(request) == "10.1.2.3"
+def test_the_client_ip_is_the_peer_address_without_a_proxy(rf):
     assert client_ip(rf.get("/", REMOTE_ADDR="127.0.0.9")) == "127.0.0.9"
     assert client_ip(None) is None
 
@@ -197,3 +195,13 @@ def test_each_viewer_is_counted_separately(world):
     card_view_record(actor=world.dora, customer=world.bob_card)
     card_view_record(actor=world.cathy, customer=world.carol_card)
     assert flags(world.dora) == [] and flags(world.cathy) == []
+
+
+def test_the_forwarded_address_is_believed_only_behind_our_proxy(rf, settings):
+    from kehu.accounts.audit import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.0.0.7", REMOTE_ADDR="10.0.0.1")
+    settings.KEHU_BEHIND_PROXY = False
+    assert client_ip(request) == "10.0.0.1"
+    settings.KEHU_BEHIND_PROXY = True
+    assert client_ip(request) == "10.0.0.7"

@@ -254,3 +254,9 @@ def test_amounts_must_be_zero_or_more():
     validate_non_negative(Decimal("0"))
     validate_non_negative(None)
     assert messages_of(validate_non_negative, Decimal("-0.01")) == ["Must be zero or more."]
+
+
+def test_a_mobile_written_with_hyphens_is_accepted():
+    from kehu.core.validators import validate_mobile
+
+    validate_mobile("138-1234-5678")

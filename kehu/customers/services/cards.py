@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts import scope
 from kehu.accounts.audit import audit_record
 from kehu.accounts.models import AuditAction, OrgUnit, Role, User
-from kehu.core.errors import Forbidden, NotFound, VersionConflict
+from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
 from kehu.customers.completeness import completeness_score
 from kehu.customers.custom_fields import active_fields, custom_values_clean
 from kehu.customers.models import Contact, Customer, Tag
@@ -71,6 +71,9 @@ def _check_placement(actor: User, customer: Customer, changed: set[str] | None =
         allowed = OrgUnit.objects.filter(path__startswith=actor.org_unit.path, pk=customer.org_unit_id)
         if not customer.org_unit_id or not allowed.exists():
             errors["org_unit"] = [_("Choose an org unit inside your own area.")]
+        owner_units = OrgUnit.objects.filter(path__startswith=actor.org_unit.path).values("id")
+        if customer.owner_id and not User.objects.filter(pk=customer.owner_id, org_unit__in=owner_units).exists():
+            errors["owner"] = [_("Choose an owner inside your own area.")]
     if customer.upstream_id:
         if customer.upstream_id == customer.pk:
             errors["upstream"] = [_("A customer cannot be its own upstream supplier.")]
@@ -200,7 +203,7 @@ def customer_update(
         raise Forbidden(_("You may not edit this card."))
     if version is None:
         raise ValidationError({"version": [_("Send the version you edited so concurrent edits are caught.")]})
-    if int(version) != customer.version:
+    if parse_version(version) != customer.version:
         raise VersionConflict(customer)
     unknown = set(data) - CARD_FIELDS
     if unknown:

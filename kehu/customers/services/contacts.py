@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts import scope
 from kehu.accounts.audit import audit_record
 from kehu.accounts.models import AuditAction, User
-from kehu.core.errors import Forbidden, NotFound, VersionConflict
+from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
 from kehu.customers.completeness import completeness_score
 from kehu.customers.custom_fields import active_fields
 from kehu.customers.models import Contact, Customer
@@ -95,7 +95,7 @@ def contact_update(
     contact, customer = _locked_contact(actor, contact_id)
     if version is None:
         raise ValidationError({"version": [_("Send the version you edited so concurrent edits are caught.")]})
-    if int(version) != contact.version:
+    if parse_version(version) != contact.version:
         raise VersionConflict(contact)
     changed = _apply(contact, data)
     if not changed:

@@ -53,6 +53,8 @@ def group_update(*, actor: User, group_id: int, data: dict[str, Any]) -> Custome
         raise NotFound
     _apply(group, data)
     group.save()
+    if group.kind == GroupKind.SEGMENT:
+        group.members.clear()  # a segment's members follow its filter; stale static rows must not linger
     return group
 
 

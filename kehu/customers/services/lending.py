@@ -35,7 +35,7 @@ def grant_request(
 ) -> AccessGrant:
     """Card codes are not secret; a request reveals nothing of the card until it is approved."""
     errors = _validate_request(customer_code, reason, days)
-    customer = Customer.objects.filter(code=customer_code.strip(), archived_at__isnull=True).first()
+    customer = Customer.objects.filter(code__iexact=customer_code.strip(), archived_at__isnull=True).first()
     if customer is None and "customer_code" not in errors:
         errors["customer_code"] = [_("No card has this code.")]
     if errors:

@@ -159,7 +159,8 @@ def test_a_manager_places_cards_for_reps_inside_their_subtree(world):
 def test_a_manager_cannot_place_a_card_outside_their_subtree(world):
     outside = {"name": "天津店", "owner": world.carol, "org_unit": world.tianjin}
     assert errors_of(customer_create, actor=world.mia, data=outside) == {
-        "org_unit": ["Choose an org unit inside your own area."]
+        "org_unit": ["Choose an org unit inside your own area."],
+        "owner": ["Choose an owner inside your own area."],
     }
 
 
@@ -557,3 +558,26 @@ def test_only_the_admin_purges(world, username, error):
         customer_purge(actor=world.everyone[username], customer_id=world.alice_card.pk, reason="gone")
     assert Customer.objects.filter(pk=world.alice_card.pk).exists()
     assert AuditEvent.objects.filter(action=AuditAction.PURGE).count() == 0
+
+
+def test_a_manager_cannot_hand_a_card_to_an_owner_outside_their_area(world):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from kehu.customers.services import customer_update
+
+    with pytest.raises(ValidationError) as caught:
+        customer_update(actor=world.mia, customer_id=world.alice_card.pk,
+                        data={"owner": world.carol.pk}, version=1)
+    assert "owner" in caught.value.message_dict
+
+
+def test_a_version_that_is_not_a_number_is_a_field_error(world):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from kehu.customers.services import customer_update
+
+    with pytest.raises(ValidationError) as caught:
+        customer_update(actor=world.alice, customer_id=world.alice_card.pk, data={"short_name": "x"}, version="v1")
+    assert caught.value.message_dict == {"version": ["The version must be a whole number."]}

@@ -236,3 +236,12 @@ def test_a_segment_filter_is_validated_on_update_too(world):
     ) == {"filters.tier": ["Select a valid choice. Q is not one of the available choices."]}
     group_update(actor=world.mia, group_id=segment.pk, data={"filters": {"tier": ["A", "B"]}})
     assert CustomerGroup.objects.get(pk=segment.pk).filters == {"tier": ["A", "B"]}
+
+
+def test_turning_a_static_group_into_a_segment_drops_its_old_members(world):
+    from kehu.customers.services import group_add_members, group_create, group_update
+
+    group = group_create(actor=world.cathy, data={"name": "冰柜客户", "kind": "static"})
+    group_add_members(actor=world.cathy, group_id=group.pk, customer_ids=[world.alice_card.pk])
+    group_update(actor=world.cathy, group_id=group.pk, data={"kind": "segment", "filters": {"tier": ["A"]}})
+    assert group.members.count() == 0
