@@ -18,7 +18,7 @@ install: $(VENV)/.installed messages
 
 # Compiled translations are build output: made from the .po files, never committed.
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d kehu/locale -D django
+	$(VENV)/bin/pybabel compile -d kehu/locale -D django
 
 run: install
 	$(PY) manage.py migrate --noinput -v 0
