@@ -9,6 +9,7 @@ import django_filters as df
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -58,6 +59,28 @@ class IdField(serializers.IntegerField):
 
     def to_representation(self, value: Any) -> int | None:
         return None if value is None else int(value)
+
+
+class CleanJSONField(serializers.JSONField):
+    """JSON whose strings (keys included) hold no NUL character: PostgreSQL's jsonb cannot store one."""
+
+    default_error_messages = {"nul": _lazy("Text cannot contain NUL (\\x00) characters.")}
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if _has_nul(value):
+            self.fail("nul")
+        return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class IdFormField(forms.IntegerField):

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from kehu.accounts import scope
 from kehu.accounts.models import AccessGrant
-from kehu.core.api.fields import MAX_ID, IdField
+from kehu.core.api.fields import MAX_ID, CleanJSONField, IdField
 from kehu.customers.models import Contact, Customer, CustomerGroup, CustomField, Tier
 from kehu.customers.selectors import contact_mask, customer_mask
 
@@ -60,7 +60,7 @@ class CustomerSerializer(ServiceModelSerializer):
     upstream = IdField(help_text=_("Id of the upstream supplier (another customer)."))
     owner = IdField(help_text=_("Id of the owning rep."))
     org_unit = IdField(help_text=_("Id of the org unit."))
-    custom = serializers.JSONField(required=False, help_text=_("Custom field values by key."))
+    custom = CleanJSONField(required=False, help_text=_("Custom field values by key."))
     tags = TagNamesField(
         child=serializers.CharField(max_length=40), required=False, max_length=100, help_text=_("Tag names.")
     )
@@ -145,7 +145,7 @@ class ContactSerializer(ServiceModelSerializer):
 
 
 class GroupSerializer(ServiceModelSerializer):
-    filters = serializers.JSONField(
+    filters = CleanJSONField(
         required=False, help_text=_("For saved segments: the customer list's filters, name → value.")
     )
     member_count = serializers.SerializerMethodField()
@@ -178,7 +178,7 @@ class TagSerializer(serializers.Serializer):
 
 
 class CustomFieldSerializer(ServiceModelSerializer):
-    choices = serializers.JSONField(
+    choices = CleanJSONField(
         required=False, help_text=_('For choice fields: a list of {"value", "label_zh", "label_en"}.')
     )
 

@@ -70,6 +70,7 @@ def resources(world) -> dict[str, int]:
         choices=[{"value": "tea", "label_zh": "茶", "label_en": "Tea"}],
     )
     CustomField.objects.create(key="chain", label_zh="连锁", label_en="Chain", field_type="boolean")
+    CustomField.objects.create(key="remark", label_zh="备注", label_en="Remark", field_type="text")
     group = CustomerGroup.objects.create(name="g", kind="static")
     grant = grant_request(
         actor=world.carol, customer_code=world.alice_card.code, reason="cover visit", days=3
@@ -188,7 +189,8 @@ def test_no_junk_makes_a_500(world, resources, who):
             calls.call("put", f"{base}{pk}/", data=raw, content_type="application/json")
         calls.call("post", base, data="a=1&b=2", content_type="application/x-www-form-urlencoded")
         calls.call("post", base, data=b"\x89PNG", content_type="image/png")
-        for field in WRITABLE.get(name, []):
+        # Field by field with every junk value: as the administrator, who may write every resource.
+        for field in WRITABLE.get(name, []) if who == "ada" else []:
             for value in JUNK_VALUES:
                 calls.call("post", base, data={field: value, "name": "n"}, format="json")
                 calls.call("patch", f"{base}{pk}/", data={field: value, "version": 1}, format="json")
@@ -207,10 +209,27 @@ def test_no_junk_makes_a_500(world, resources, who):
                 calls.call(method, f"{base}{pk}/{suffix}", data=body, format="json")
             calls.call(method, f"{base}{pk}/{suffix}", data="[", content_type="application/json")
     for value in JUNK_VALUES:
-        for key in ("freezers", "opened", "size", "goods", "chain", "unknown"):
+        for key in ("freezers", "opened", "size", "goods", "chain", "remark", "unknown"):
             calls.call(
                 "post", "/api/v1/customers/", data={"name": "n", "custom": {key: value}}, format="json"
             )
         calls.call("post", "/api/v1/auth/token/", data={"username": value, "password": value}, format="json")
     calls.call("get", "/api/v1/audit-events/flags/", data={"cursor": "!!"})
+    # NUL characters nested in JSON (PostgreSQL's jsonb cannot store them).
+    nul = "a\x00b"
+    calls.call("post", "/api/v1/customers/", data={"name": "n", "custom": {"remark": nul}}, format="json")
+    calls.call("post", "/api/v1/customers/", data={"name": "n", "custom": {nul: 1}}, format="json")
+    calls.call(
+        "post", "/api/v1/groups/", data={"name": "s", "kind": "segment", "filters": {"q": nul}}, format="json"
+    )
+    calls.call(
+        "post", "/api/v1/groups/", data={"name": "s", "kind": "segment", "filters": {nul: "x"}}, format="json"
+    )
+    choices = [{"value": nul, "label_zh": nul, "label_en": nul}]
+    calls.call(
+        "post",
+        "/api/v1/custom-fields/",
+        data={"key": "k", "label_zh": "k", "label_en": "k", "field_type": "choice", "choices": choices},
+        format="json",
+    )
     assert not calls.failures, "\n".join(calls.failures)
