@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts import scope
-from kehu.accounts.api.services import org_unit_create, org_unit_update
 from kehu.accounts.models import AccessGrant, AuditEvent, OrgUnit, User
+from kehu.accounts.services import org_unit_create, org_unit_update
 
 
 @admin.register(OrgUnit)

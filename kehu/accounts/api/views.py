@@ -21,8 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kehu.accounts import scope
-from kehu.accounts.api import services
+from kehu.accounts import scope, services
 from kehu.accounts.api.serializers import (
     AuditEventSerializer,
     OrgUnitSerializer,

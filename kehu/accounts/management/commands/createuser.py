@@ -7,8 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kehu.accounts.management.users import user_create
 from kehu.accounts.models import Role
+from kehu.accounts.services import user_create_from_command
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         try:
-            user = user_create(
+            user = user_create_from_command(
                 username=username,
                 role=role,
                 org_unit_code=org_unit,

@@ -1,8 +1,5 @@
-"""Administrator writes to the organisation: org units and users. Atomic and audited (SETTINGS).
-
-They live beside the API because the API is their only caller so far; move them to
-`kehu/accounts/services.py` when a second interface (a command, the web) needs them.
-"""
+"""Writes to the organisation: org units and users. Atomic; administrators' changes are audited
+(SETTINGS). The API, the admin site and `kehu createuser` all create users through here."""
 
 from __future__ import annotations
 
@@ -110,7 +107,13 @@ def _apply_user(user: User, data: dict[str, Any]) -> None:
         except ValidationError as exc:
             raise ValidationError({"password": list(exc.messages)}) from None
         user.set_password(data["password"])
+    _sync_staff(user)
     _full_clean(user, exclude=["password"])
+
+
+def _sync_staff(user: User) -> None:
+    """Administrators use Django's admin site; nobody else gets in there."""
+    user.is_staff = user.is_superuser = user.role == Role.ADMIN
 
 
 @transaction.atomic
@@ -146,4 +149,84 @@ def user_update(
     if data.get("password"):
         detail["password_reset"] = True
     audit_record(actor=actor, action=AuditAction.SETTINGS, obj=user, request=request, detail=detail)
+    return user
+
+
+# --- the `kehu createuser` command: names and codes typed by a person --------------------
+
+ROLES_NEEDING_UNIT = frozenset({Role.REP, Role.MANAGER})
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        message = _("Unknown role '%(role)s'. Choose one of: %(choices)s.") % {
+            "role": value,
+            "choices": ", ".join(Role.values),
+        }
+        raise ValidationError({"role": [message]}) from None
+
+
+def _org_unit(code: str | None, role: Role) -> OrgUnit | None:
+    if not code:
+        if role in ROLES_NEEDING_UNIT:
+            message = _("A user with the role %(role)s needs an org unit: add --org-unit CODE.")
+            raise ValidationError({"org_unit": [message % {"role": role.value}]})
+        return None
+    unit = OrgUnit.objects.filter(code=code.strip()).first()
+    if unit is None:
+        known = list(OrgUnit.objects.order_by("code").values_list("code", flat=True)[:30])
+        message = _("No org unit has the code '%(code)s'.") % {"code": code}
+        hint = (
+            _("Known codes: %(codes)s.") % {"codes": ", ".join(known)}
+            if known
+            else _("No org units exist yet.")
+        )
+        raise ValidationError({"org_unit": [f"{message} {hint}"]})
+    return unit
+
+
+def _username(value: str) -> str:
+    username = value.strip()
+    if not username:
+        raise ValidationError({"username": [_("Enter a username.")]})
+    try:
+        User.username_validator(username)
+    except ValidationError as exc:
+        raise ValidationError({"username": exc.messages}) from None
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(
+            {"username": [_("A user named '%(name)s' already exists.") % {"name": username}]}
+        )
+    return username
+
+
+@transaction.atomic
+def user_create_from_command(
+    *,
+    username: str,
+    role: str,
+    org_unit_code: str | None = None,
+    password: str | None = None,
+    display_name: str = "",
+) -> User:
+    """Create a user from the command line (no acting user). Without a password the account cannot
+    log in until one is set."""
+    user = User(
+        username=_username(username),
+        role=_role(role),
+        display_name=display_name.strip(),
+    )
+    user.org_unit = _org_unit(org_unit_code, Role(user.role))
+    _sync_staff(user)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        user.set_password(password)
+    user.save()
     return user
