@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import pytest
+
 from kehu.testing import *  # noqa: F403  (fixtures)
 
 
@@ -10,3 +12,12 @@ def pytest_configure(config: Any) -> None:
 
     # Real hashing costs ~0.3 s a password; the test world makes ten users per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Throttle counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

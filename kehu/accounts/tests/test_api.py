@@ -207,3 +207,24 @@ def test_bulk_viewing_is_flagged_once(world, settings):
     ]
     assert AuditEvent.objects.filter(action=AuditAction.VIEW, actor=world.dora).count() == 5
     assert results(api_as(world.cathy).get("/api/v1/audit-events/", {"action": "bulk_view_flag"})) == flags
+
+
+def test_password_guessing_through_the_token_endpoint_is_throttled(world):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    answers = [
+        client.post("/api/v1/auth/token/", {"username": "alice", "password": f"guess{i}"}, format="json").status_code
+        for i in range(21)
+    ]
+    assert answers == [400] * 20 + [429]
+
+
+def test_the_api_docs_load_their_assets_from_this_server(world):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.alice)
+    page = client.get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower() and "jsdelivr" not in page.lower()

@@ -275,8 +275,9 @@ def test_detail_records_the_view(client, world):
     assert (event.object_type, event.object_id) == ("customer", world.alice_card.pk)
 
 
-def test_detail_shows_completeness_and_missing_items(client, world):
+def test_detail_shows_completeness_and_missing_items(client, world, settings):
     client.force_login(world.alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get(detail(world.alice_card))
     assert "short name" in response.context["missing"]
     assert f"{world.alice_card.completeness}%" in response.content.decode()
