@@ -6,11 +6,9 @@ edit or delete here, by design.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-import django_filters as df
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
@@ -18,37 +16,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from kehu.accounts import scope
-from kehu.accounts.api.views import AuditEventFilter
+from kehu.accounts.filters import AuditEventFilter
 from kehu.accounts.models import AuditAction, AuditEvent
-from kehu.core.api.fields import IdFilter
 from kehu.core.pagination import Page, keyset_page
 
 PAGE_SIZE = 50
 FILTER_ORDER = ("user", "action", "object_type", "object_id", "since", "until", "q")
 FLAG_WINDOW = timedelta(days=7)
 FLAG_SPAN = timedelta(hours=1)
-LAST_DAY = date(9999, 12, 30)
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
-
-
-class AuditLogFilter(AuditEventFilter):
-    """The API's audit filters, plus a username box, with labels and date pickers for the page."""
-
-    user = df.CharFilter(field_name="username", lookup_expr="iexact", label=gettext_lazy("User"))
-    action = df.ChoiceFilter(choices=AuditAction.choices, label=gettext_lazy("Action"))
-    object_type = df.CharFilter(label=gettext_lazy("Object type"))
-    object_id = IdFilter(label=gettext_lazy("Object id"))
-    since = df.DateFilter(method="filter_since", label=gettext_lazy("From"), widget=DATE_WIDGET)
-    until = df.DateFilter(method="filter_until", label=gettext_lazy("To"), widget=DATE_WIDGET)
-    q = df.CharFilter(method="filter_q", label=gettext_lazy("Search"))
-
-    def filter_until(self, queryset: QuerySet[AuditEvent], name: str, value: date) -> QuerySet[AuditEvent]:
-        # The day after 9999-12-31 does not exist; that far out, "until" means no limit.
-        return queryset if value >= LAST_DAY else super().filter_until(queryset, name, value)
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -73,7 +51,7 @@ def _page(request: HttpRequest, events: QuerySet[AuditEvent]) -> tuple[Page, dic
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
-    filterset = AuditLogFilter(request.GET, queryset=AuditEvent.objects.all())
+    filterset = AuditEventFilter(request.GET, queryset=AuditEvent.objects.all())
     valid = filterset.is_valid()
     page, links = _page(request, filterset.qs if valid else AuditEvent.objects.none())
     recent_flags = AuditEvent.objects.filter(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import django_filters as df
 from django.contrib.auth import authenticate
 from django.contrib.auth import logout as session_logout
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -31,6 +29,7 @@ from kehu.accounts.api.serializers import (
     UserSerializer,
 )
 from kehu.accounts.audit import audit_record
+from kehu.accounts.filters import AuditEventFilter
 from kehu.accounts.models import AuditAction, AuditEvent, OrgUnit, User
 from kehu.core.api.fields import IdFilter, parse_id, refuse_unknown_fields
 from kehu.core.api.filters import StrictFilterBackend
@@ -162,38 +161,6 @@ class UserViewSet(AdminWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
 
 Events = QuerySet[AuditEvent]
-
-
-class AuditEventFilter(df.FilterSet):
-    actor = IdFilter(field_name="actor_id")
-    action = df.ChoiceFilter(choices=AuditAction.choices)
-    object_type = df.CharFilter()
-    object_id = IdFilter()
-    since = df.DateFilter(method="filter_since", label=_("on or after (YYYY-MM-DD)"))
-    until = df.DateFilter(method="filter_until", label=_("on or before (YYYY-MM-DD)"))
-    q = df.CharFilter(method="filter_q", label=_("username or object contains"))
-
-    class Meta:
-        model = AuditEvent
-        fields: list[str] = []
-
-    def filter_since(self, queryset: Events, name: str, value: datetime.date) -> Events:
-        return queryset.filter(at__gte=_day_start(value))
-
-    def filter_until(self, queryset: Events, name: str, value: datetime.date) -> Events:
-        return queryset.filter(at__lt=_day_start(value + datetime.timedelta(days=1)))
-
-    def filter_q(self, queryset: Events, name: str, value: str) -> Events:
-        text = value.strip()
-        if not text:
-            return queryset
-        return queryset.filter(Q(username__icontains=text) | Q(object_repr__icontains=text))
-
-
-def _day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight of `day` in the business time zone (Asia/Shanghai), so dates mean local days."""
-    day = min(max(day, datetime.date(1900, 1, 2)), datetime.date(9999, 12, 30))
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -213,10 +213,8 @@ def test_password_guessing_through_the_token_endpoint_is_throttled(world):
     from rest_framework.test import APIClient
 
     client = APIClient()
-    answers = [
-        client.post("/api/v1/auth/token/", {"username": "alice", "password": f"guess{i}"}, format="json").status_code
-        for i in range(21)
-    ]
+    guesses = [{"username": "alice", "password": f"guess{i}"} for i in range(21)]
+    answers = [client.post("/api/v1/auth/token/", body, format="json").status_code for body in guesses]
     assert answers == [400] * 20 + [429]
 
 
@@ -228,3 +226,10 @@ def test_the_api_docs_load_their_assets_from_this_server(world):
     page = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower() and "jsdelivr" not in page.lower()
+
+
+def test_the_last_possible_day_as_until_means_no_limit(world):
+    from kehu.testing import api_as
+
+    response = api_as(world.aud).get("/api/v1/audit-events/", {"until": "9999-12-31"})
+    assert response.status_code == 200
