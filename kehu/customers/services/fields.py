@@ -37,6 +37,9 @@ def _clean_choices(raw: Any) -> tuple[list[dict[str, str]], list[str]]:
         if not isinstance(item, dict) or not all(str(item.get(k, "")).strip() for k in ("value", "label_zh")):
             return [], [_("Choice %(n)d needs a value and a Chinese label.") % {"n": index}]
         value = str(item["value"]).strip()[:60]
+        if any(mark in value for mark in ',"，'):
+            # Multi-choice values travel comma-separated and are matched quoted inside JSON.
+            return [], [_("Choice %(n)d: a value cannot contain a comma or a double quote.") % {"n": index}]
         zh = str(item["label_zh"]).strip()[:60]
         en = str(item.get("label_en") or zh).strip()[:60]
         clean.append({"value": value, "label_zh": zh, "label_en": en})

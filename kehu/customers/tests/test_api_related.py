@@ -208,3 +208,14 @@ def test_only_admins_write_custom_fields(world):
     assert (
         api_as(world.alice).patch(f"/api/v1/custom-fields/{field.pk}/", {"label_en": "y"}).status_code == 403
     )
+
+
+def test_a_choice_value_with_a_comma_is_refused(world):
+    from kehu.testing import api_as
+
+    response = api_as(world.ada).post("/api/v1/custom-fields/", {
+        "key": "shop_kind", "label_zh": "门店类型", "label_en": "Shop kind", "field_type": "multi_choice",
+        "choices": [{"value": "a,b", "label_zh": "甲乙", "label_en": "AB"}],
+    }, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"choices": ["Choice 1: a value cannot contain a comma or a double quote."]}
