@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from kehu.accounts.scope import ScopedQuerySet
@@ -17,7 +18,7 @@ class Contact(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
     )
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60)
     title = models.CharField(_("title"), max_length=60, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True, validators=[v.validate_mobile])
     phone = models.CharField(_("landline"), max_length=32, blank=True, validators=[v.validate_landline])
