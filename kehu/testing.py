@@ -89,3 +89,12 @@ def api_as(user: User) -> APIClient:
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+def errors_of(call: Any, **kwargs: Any) -> dict[str, list[str]]:
+    """The field → messages map of the ValidationError that `call(**kwargs)` must raise."""
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        call(**kwargs)
+    return caught.value.message_dict

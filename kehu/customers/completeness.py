@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
-from kehu.customers.models import Contact, CustomField, Customer
+from kehu.customers.models import Contact, Customer, CustomField
 
 DEFAULT_WEIGHTS: dict[str, int] = {
     "short_name": 1, "industry": 1, "phone": 3, "address": 3, "district": 2, "position": 2,

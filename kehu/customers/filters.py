@@ -7,18 +7,18 @@ from typing import Any
 import django_filters as df
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.models import OrgUnit, Role, User
 from kehu.customers.custom_fields import active_fields
 from kehu.customers.models import (
     ChannelLevel,
-    CustomFieldType,
     Customer,
     CustomerGroup,
     CustomerQuerySet,
     CustomerStatus,
+    CustomFieldType,
     GroupKind,
     Tier,
 )

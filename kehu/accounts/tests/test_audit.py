@@ -12,12 +12,6 @@ from kehu.accounts.models import AuditAction, AuditEvent
 from kehu.testing import PASSWORD, make_customer
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    # The world creates ten users; the production hasher would make every test take seconds.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def event(world):
     return audit_record(

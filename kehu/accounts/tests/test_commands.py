@@ -13,12 +13,6 @@ from kehu.accounts.models import Role, User
 PASSWORD = "kehu-cmd-pass-2026"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # PBKDF2 is slow on purpose; these tests are about the command, not the hash.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def createuser(*args: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command("createuser", *args, stdout=out, stderr=err)

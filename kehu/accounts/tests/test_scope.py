@@ -40,12 +40,6 @@ EDITABLE = {
 USERS = list(VISIBLE)
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    # The world creates ten users; the production hasher would make every test take seconds.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def card_names(world, queryset) -> set[str]:
     names = {getattr(world, name).pk: name for name in ALL}
     return {names.get(pk, f"#{pk}") for pk in queryset.values_list("pk", flat=True)}

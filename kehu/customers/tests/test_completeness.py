@@ -12,11 +12,6 @@ from kehu.customers.services import contact_create, customer_create
 TOTAL = 32  # the sum of the default weights
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def full_card(**overrides) -> Customer:
     fields = dict(
         name="北京海淀区单氏副食店",

@@ -12,13 +12,6 @@ from kehu.customers.models import Customer, CustomField
 from kehu.customers.services import customer_create, customer_update
 
 
-@pytest.fixture(autouse=True)
-def english_and_fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with translation.override("en"):
-        yield
-
-
 def field(kind: str, key: str = "f", choices: list[str] | None = None, **extra) -> CustomField:
     return CustomField(
         key=key,

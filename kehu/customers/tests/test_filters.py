@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.http import QueryDict
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from kehu.customers.filters import CustomerFilter
 from kehu.customers.models import Customer, CustomerGroup, CustomField, Tag
@@ -21,13 +21,6 @@ CUSTOM_FIELDS = [
     ("services", "multi_choice", ["delivery", "credit", "display"]),
     ("chain", "boolean", []),
 ]
-
-
-@pytest.fixture(autouse=True)
-def english_and_fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

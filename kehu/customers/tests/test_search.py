@@ -9,11 +9,6 @@ from kehu.customers.search import MAX_VARIANTS, build_search_text, normalise_que
 from kehu.testing import make_customer
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def words(name: str, **kwargs) -> set[str]:
     return set(build_search_text(name=name, **kwargs).split())
 

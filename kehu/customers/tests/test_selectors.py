@@ -21,13 +21,6 @@ from kehu.customers.services import (
 NEW_CREDIT_CODE = "91110108MA01C8XK3" + credit_code_check_char("91110108MA01C8XK3")  # ends in 5
 
 
-@pytest.fixture(autouse=True)
-def english_and_fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with translation.override("en"):
-        yield
-
-
 def lend(card, grantee, status=GrantStatus.APPROVED) -> AccessGrant:
     now = timezone.now()
     approved = status == GrantStatus.APPROVED

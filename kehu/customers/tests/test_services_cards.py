@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from kehu.accounts.models import AccessGrant, AuditAction, AuditEvent, GrantStatus, Role
 from kehu.core.errors import Forbidden, NotFound, VersionConflict
@@ -17,22 +17,9 @@ from kehu.customers.services import (
     customer_restore,
     customer_update,
 )
-from kehu.testing import make_user
+from kehu.testing import errors_of, make_user
 
 VALID_CREDIT_CODE = "91110108MA01C8XK22"
-
-
-@pytest.fixture(autouse=True)
-def english_and_fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with translation.override("en"):
-        yield
-
-
-def errors_of(call, **kwargs) -> dict[str, list[str]]:
-    with pytest.raises(ValidationError) as caught:
-        call(**kwargs)
-    return caught.value.message_dict
 
 
 def update(actor, card, data, version=None):
@@ -562,7 +549,6 @@ def test_only_the_admin_purges(world, username, error):
 
 def test_a_manager_cannot_hand_a_card_to_an_owner_outside_their_area(world):
     import pytest
-    from django.core.exceptions import ValidationError
 
     from kehu.customers.services import customer_update
 
@@ -574,7 +560,6 @@ def test_a_manager_cannot_hand_a_card_to_an_owner_outside_their_area(world):
 
 def test_a_version_that_is_not_a_number_is_a_field_error(world):
     import pytest
-    from django.core.exceptions import ValidationError
 
     from kehu.customers.services import customer_update
 

@@ -1,31 +1,17 @@
 """Writing contacts: only editors of the card, with the version check, one primary contact per card."""
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from kehu.accounts.models import AuditEvent
 from kehu.core.errors import Forbidden, NotFound, VersionConflict
 from kehu.customers.models import Contact, Customer
 from kehu.customers.services import contact_create, contact_delete, contact_update
-
-
-@pytest.fixture(autouse=True)
-def english_and_fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with translation.override("en"):
-        yield
+from kehu.testing import errors_of
 
 
 @pytest.fixture
 def shan(world) -> Contact:
     return Contact.objects.get(customer=world.alice_card, name="单立新")
-
-
-def errors_of(call, **kwargs) -> dict[str, list[str]]:
-    with pytest.raises(ValidationError) as caught:
-        call(**kwargs)
-    return caught.value.message_dict
 
 
 def completeness(card) -> int:

@@ -1,8 +1,6 @@
 """Static groups and saved segments: who may change them, what members they take, what filters they keep."""
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from kehu.core.errors import Forbidden, NotFound
 from kehu.customers.models import CustomerGroup, GroupKind
@@ -13,19 +11,7 @@ from kehu.customers.services import (
     group_remove_members,
     group_update,
 )
-
-
-@pytest.fixture(autouse=True)
-def english_and_fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with translation.override("en"):
-        yield
-
-
-def errors_of(call, **kwargs) -> dict[str, list[str]]:
-    with pytest.raises(ValidationError) as caught:
-        call(**kwargs)
-    return caught.value.message_dict
+from kehu.testing import errors_of
 
 
 def member_names(group) -> set[str]:

@@ -3,27 +3,14 @@
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.test import override_settings
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from kehu.accounts.models import AccessGrant, AuditEvent
 from kehu.core.errors import Forbidden, NotFound
 from kehu.customers.models import Customer
 from kehu.customers.services import grant_decide, grant_request, grant_revoke
-
-
-@pytest.fixture(autouse=True)
-def english_and_fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with translation.override("en"):
-        yield
-
-
-def errors_of(call, **kwargs) -> dict[str, list[str]]:
-    with pytest.raises(ValidationError) as caught:
-        call(**kwargs)
-    return caught.value.message_dict
+from kehu.testing import errors_of
 
 
 def sees(user, card) -> bool:

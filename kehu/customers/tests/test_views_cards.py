@@ -19,12 +19,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 BAD_CREDIT_CODE = "91110108MA01C8XK23"  # 18 characters, wrong check character (should be 2)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The shared world creates ten users; the production hasher would make that seconds per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def detail(card: Customer, tab: str = "") -> str:
     return reverse("customers:detail", args=[card.pk]) + (f"?tab={tab}" if tab else "")
 
