@@ -197,6 +197,16 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_repr}"
 
+    @property
+    def object_type_label(self) -> str:
+        """The object's kind in the reader's language (stored as a model name, e.g. 'customer')."""
+        from django.apps import apps
+
+        for model in apps.get_models():
+            if model._meta.model_name == self.object_type:
+                return str(model._meta.verbose_name)
+        return self.object_type
+
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise TypeError("The audit log is append-only.")

@@ -194,3 +194,16 @@ def test_the_log_runs_the_same_number_of_queries_for_more_events(world, log):
     with CaptureQueriesContext(connection) as flags_page:
         client.get(reverse("accounts:audit-flags"))
     assert len(many) == len(few) + len(flags_page)
+
+
+def test_the_object_kind_is_shown_in_the_readers_language(world):
+    from django.utils import translation
+
+    from kehu.accounts.audit import audit_record
+    from kehu.accounts.models import AuditAction
+
+    event = audit_record(actor=world.alice, action=AuditAction.VIEW, obj=world.alice_card)
+    with translation.override("zh-hans"):
+        assert event.object_type_label == "客户"
+    with translation.override("en"):
+        assert event.object_type_label == "customer"
