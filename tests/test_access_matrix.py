@@ -157,3 +157,18 @@ def api_anonymous(path: str) -> int:
     from rest_framework.test import APIClient
 
     return APIClient().get(path).status_code
+
+
+EXPORTS = {"mia", "tom", "dora", "fiona", "cathy", "ada"}
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_exports_by_role_hold_exactly_the_visible_cards(world: World, username: str):
+    user = getattr(world, username)
+    response = api_as(user).get("/api/v1/customers/export/")
+    if username not in EXPORTS:
+        assert response.status_code == 403
+        return
+    body = b"".join(response.streaming_content).decode("utf-8").splitlines()[1:]
+    codes = {line.split(",")[0] for line in body}
+    assert codes == {getattr(world, name).code for name in SEES[username]}

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -25,6 +27,7 @@ from kehu.customers.api.serializers import (
     HistoryPageSerializer,
     PurgeSerializer,
 )
+from kehu.customers.export import customer_export_csv
 from kehu.customers.filters import ORDERING_FIELDS, CustomerFilter
 from kehu.customers.models import Customer
 from kehu.customers.selectors import (
@@ -102,6 +105,17 @@ class CustomerViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=HistoryPageSerializer, filters=False)
+    @extend_schema(
+        summary=_("The filtered list as CSV: visible cards only, masked as on screen; needs the export permission."),
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None, filter_backends=[])
+    def export(self, request: Request) -> StreamingHttpResponse:
+        filename, lines = customer_export_csv(user=request.user, params=request.query_params, request=request)
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request: Request, pk: str) -> Response:
         """Who changed which field of the card and its contacts, from what to what; newest first."""

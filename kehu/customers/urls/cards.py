@@ -6,6 +6,7 @@ urlpatterns = [
     path("", cards.card_list, name="list"),
     path("new/", cards.card_create, name="create"),
     path("autocomplete/", cards.card_autocomplete, name="autocomplete"),
+    path("export/", cards.card_export, name="export"),
     path("<int:pk>/", cards.card_detail, name="detail"),
     path("<int:pk>/edit/", cards.card_edit, name="edit"),
     path("<int:pk>/print/", cards.card_print, name="print"),

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -28,6 +28,7 @@ from kehu.core.pagination import keyset_page
 from kehu.customers import selectors
 from kehu.customers.completeness import missing_items
 from kehu.customers.custom_fields import active_fields
+from kehu.customers.export import customer_export_csv
 from kehu.customers.filters import ORDERING_FIELDS
 from kehu.customers.forms import (
     CustomerForm,
@@ -119,6 +120,22 @@ def _sort_links(request: HttpRequest, ordering: str) -> dict[str, dict[str, str]
 
 @login_required
 @require_GET
+def card_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as CSV (visible rows, masked as on screen; audited)."""
+    try:
+        filename, lines = customer_export_csv(user=request.user, params=request.GET, request=request)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from None
+    except ValidationError:
+        messages.error(request, _("Fix the filters before exporting."))
+        return redirect(f"{reverse('customers:list')}?{request.GET.urlencode()}")
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
 def card_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     filterset = list_filters_restrict(selectors.customer_list(user=user, params=request.GET), user)
@@ -138,6 +155,8 @@ def card_list(request: HttpRequest) -> HttpResponse:
         if page.previous_cursor
         else "",
         "can_create": scope.can_create(user),
+        "can_export": scope.can_export(user),
+        "export_url": f"{reverse('customers:export')}?{_query(request.GET, cursor=None)}",
         "filters_active": bool(_query(request.GET, q=None, ordering=None, cursor=None)),
     }
     if not is_htmx(request):
