@@ -17,7 +17,8 @@ from kehu.accounts.models import AuditAction, OrgUnit, Role, User
 from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
 from kehu.customers.completeness import completeness_score
 from kehu.customers.custom_fields import active_fields, custom_values_clean
-from kehu.customers.models import Contact, Customer, Tag
+from kehu.customers.geocode import GEO_MESSAGE_KEY, fill_from_address
+from kehu.customers.models import Contact, Customer, GeoPrecision, Tag
 from kehu.customers.search import build_search_text
 
 NOT_CARD_FIELDS = {
@@ -121,6 +122,14 @@ def _set_tags(customer: Customer, names: list[str]) -> bool:
     return True
 
 
+def _geocoded(data: dict[str, Any]) -> dict[str, Any]:
+    """A card given only a free-text address gets its province/city/district (and a district centroid)
+    from the offline geocoder. An ambiguous address leaves the parts empty for a person to fill."""
+    filled = fill_from_address(data)
+    filled.pop(GEO_MESSAGE_KEY, None)
+    return filled
+
+
 def _next_code() -> str:
     """KH + the number after the highest id, skipping codes already typed in by hand."""
     number = (Customer.objects.aggregate(top=Max("id"))["top"] or 0) + 1
@@ -151,6 +160,7 @@ def customer_create(
     unknown = set(data) - CARD_FIELDS
     if unknown:
         raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    data = _geocoded(data)
     customer = Customer()
     if actor.role == Role.REP and not data.get("owner"):
         customer.owner_id = actor.pk
@@ -208,6 +218,9 @@ def customer_update(
     unknown = set(data) - CARD_FIELDS
     if unknown:
         raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    if "address" in data and "address" in allowed and data["address"] != customer.address:
+        exact = customer.geo_precision == GeoPrecision.EXACT
+        data = _geocoded({"lat": customer.lat, "lng": customer.lng, **data} if exact else data)
     before = {name: _field_value(customer, name) for name in data if name not in ("tags",)}
     changed = _assign(customer, data)
     if "custom" in data:

@@ -566,3 +566,32 @@ def test_a_version_that_is_not_a_number_is_a_field_error(world):
     with pytest.raises(ValidationError) as caught:
         customer_update(actor=world.alice, customer_id=world.alice_card.pk, data={"short_name": "x"}, version="v1")
     assert caught.value.message_dict == {"version": ["The version must be a whole number."]}
+
+
+def test_a_card_given_only_an_address_gets_its_place_from_the_geocoder(world):
+    from kehu.customers.services import customer_create
+
+    card = customer_create(actor=world.alice, data={"name": "中关村便利店", "address": "北京市海淀区中关村大街27号"})
+    assert (card.province, card.city, card.district, card.adcode) == ("北京市", "北京市", "海淀区", "110108")
+    assert card.geo_precision == "district" and card.lat is not None
+
+
+def test_an_ambiguous_address_is_left_for_a_person(world):
+    from kehu.customers.services import customer_create
+
+    card = customer_create(actor=world.alice, data={"name": "建国路小卖部", "address": "朝阳区建国路88号"})
+    assert (card.province, card.city, card.district, card.geo_precision) == ("", "", "", "none")
+
+
+def test_a_new_address_moves_the_place_but_keeps_an_exact_point(world):
+    from decimal import Decimal
+
+    from kehu.customers.services import customer_update
+
+    card = world.alice_card
+    card.lat, card.lng, card.geo_precision = Decimal("39.9"), Decimal("116.3"), "exact"
+    card.save()
+    card = customer_update(actor=world.alice, customer_id=card.pk, version=1,
+                           data={"address": "天津市河西区友谊路20号"})
+    assert (card.province, card.district, card.adcode) == ("天津市", "河西区", "120103")
+    assert (card.lat, card.lng, card.geo_precision) == (Decimal("39.9"), Decimal("116.3"), "exact")
