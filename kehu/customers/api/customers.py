@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -27,6 +29,7 @@ from kehu.customers.api.serializers import (
     HistoryPageSerializer,
     PurgeSerializer,
 )
+from kehu.customers.dedupe import Match, likely_duplicates
 from kehu.customers.export import customer_export_csv
 from kehu.customers.filters import ORDERING_FIELDS, CustomerFilter
 from kehu.customers.models import Customer
@@ -40,6 +43,39 @@ from kehu.customers.selectors import (
 CONFLICT = OpenApiResponse(
     description=_("Stale version: the body carries the current record under `current`.")
 )
+
+LIKELY_DUPLICATES = OpenApiResponse(
+    description=_("Visible cards look like this one: nothing was created; send `confirm_duplicates: true` to create it.")
+)
+
+
+class _LikelyTwin(Exception):
+    """Raised inside the create transaction, so the new card, its audit row and history roll back."""
+
+    def __init__(self, matches: list[Match]) -> None:
+        self.matches = matches
+
+
+@transaction.atomic
+def _create_unless_twin(request: Request, data: dict[str, Any], *, confirmed: bool) -> Customer:
+    """The service checks permission, validates and geocodes first; only a valid card is compared."""
+    customer = services.customer_create(actor=request.user, data=data, request=request)
+    if not confirmed:
+        matches = likely_duplicates(user=request.user, data=vars(customer), exclude_id=customer.pk)
+        if matches:
+            raise _LikelyTwin(matches)
+    return customer
+
+
+def _duplicates_body(matches: list[Match]) -> dict[str, Any]:
+    return {
+        "detail": gettext("Cards you can see look like this customer; send confirm_duplicates: true to create it anyway."),
+        "code": "likely_duplicates",
+        "matches": [
+            {"id": m.customer.pk, "code": m.customer.code, "name": m.customer.name, "score": m.score, "reasons": m.reasons}
+            for m in matches
+        ],
+    }
 
 
 @extend_schema_view(
@@ -69,10 +105,15 @@ class CustomerViewSet(viewsets.ModelViewSet):
         card_view_record(actor=request.user, customer=customer, request=request)
         return Response(self.get_serializer(customer).data)
 
+    @extend_schema(responses={201: CustomerSerializer, 409: LIKELY_DUPLICATES})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self._card_data(request, partial=False)
+        data = self._card_data(request, partial=False, also_known=("confirm_duplicates",))
         data.pop("version", None)
-        customer = services.customer_create(actor=request.user, data=data, request=request)
+        confirmed = request.data.get("confirm_duplicates") in (True, "true", "1")
+        try:
+            customer = _create_unless_twin(request, data, confirmed=confirmed)
+        except _LikelyTwin as twin:
+            return Response(_duplicates_body(twin.matches), status=status.HTTP_409_CONFLICT)
         return Response(self._render(customer.pk), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -127,9 +168,9 @@ class CustomerViewSet(viewsets.ModelViewSet):
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _card_data(self, request: Request, *, partial: bool) -> dict[str, Any]:
+    def _card_data(self, request: Request, *, partial: bool, also_known: tuple[str, ...] = ()) -> dict[str, Any]:
         serializer = self.get_serializer(data=request.data, partial=partial)
-        refuse_unknown_fields(request.data, serializer.fields)
+        refuse_unknown_fields(request.data, [*serializer.fields, *also_known])
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 

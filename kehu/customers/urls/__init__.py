@@ -1,6 +1,6 @@
 """Customer pages, one module per topic; all under the `customers` namespace."""
 
-from kehu.customers.urls import cards, fields, groups, lending
+from kehu.customers.urls import cards, duplicates, fields, groups, lending
 
 app_name = "customers"
-urlpatterns = [*cards.urlpatterns, *groups.urlpatterns, *lending.urlpatterns, *fields.urlpatterns]
+urlpatterns = [*cards.urlpatterns, *groups.urlpatterns, *lending.urlpatterns, *fields.urlpatterns, *duplicates.urlpatterns]
