@@ -120,6 +120,14 @@ def _fuzzy_score(name: int, address: int) -> int:
 
 
 # --- before saving one card -------------------------------------------------------------------
+class LikelyDuplicates(Exception):
+    """A new card looks like visible cards (`matches`); nothing was written. Confirm to create it."""
+
+    def __init__(self, matches: list[Match]) -> None:
+        super().__init__("likely duplicates")
+        self.matches = matches
+
+
 def likely_duplicates(
     *, user: Any, data: dict[str, Any], exclude_id: int | None = None, limit: int = 5, min_score: int = 70
 ) -> list[Match]:

@@ -17,6 +17,7 @@ from kehu.accounts.models import AuditAction, OrgUnit, Role, User
 from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
 from kehu.customers.completeness import completeness_score
 from kehu.customers.custom_fields import active_fields, custom_values_clean
+from kehu.customers.dedupe import LikelyDuplicates, likely_duplicates
 from kehu.customers.geocode import GEO_MESSAGE_KEY, fill_from_address
 from kehu.customers.models import Contact, Customer, GeoPrecision, Tag
 from kehu.customers.search import build_search_text
@@ -153,8 +154,10 @@ def _validate(customer: Customer, exclude: list[str] | None = None) -> None:
 
 @transaction.atomic
 def customer_create(
-    *, actor: User, data: dict[str, Any], request: HttpRequest | None = None
+    *, actor: User, data: dict[str, Any], request: HttpRequest | None = None, confirm_duplicates: bool = True
 ) -> Customer:
+    """Create a card. With `confirm_duplicates=False`, a valid card that looks like visible cards is not
+    written and LikelyDuplicates lists them, so a person can look before creating a twin."""
     if not scope.can_create(actor):
         raise Forbidden(_("You may not create customer cards."))
     unknown = set(data) - CARD_FIELDS
@@ -171,6 +174,10 @@ def customer_create(
     customer.custom = custom_values_clean(active_fields(), data.get("custom") or {}, {})
     _validate(customer)
     _check_placement(actor, customer)
+    if not confirm_duplicates:
+        matches = likely_duplicates(user=actor, data=vars(customer))
+        if matches:
+            raise LikelyDuplicates(matches)
     for _attempt in range(5):
         code_given = bool(customer.code)
         customer.code = customer.code or _next_code()

@@ -595,3 +595,27 @@ def test_a_new_address_moves_the_place_but_keeps_an_exact_point(world):
                            data={"address": "天津市河西区友谊路20号"})
     assert (card.province, card.district, card.adcode) == ("天津市", "河西区", "120103")
     assert (card.lat, card.lng, card.geo_precision) == (Decimal("39.9"), Decimal("116.3"), "exact")
+
+
+def test_an_unconfirmed_twin_is_not_written_and_its_matches_are_listed(world):
+    import pytest
+
+    from kehu.customers.dedupe import LikelyDuplicates
+    from kehu.customers.models import Customer
+    from kehu.customers.services import customer_create
+
+    twin = {"name": "单氏副食店", "phone": "010-62345678", "province": "北京市", "city": "北京市", "district": "海淀区"}
+    before = Customer.objects.count()
+    with pytest.raises(LikelyDuplicates) as caught:
+        customer_create(actor=world.alice, data=twin, confirm_duplicates=False)
+    assert [m.customer for m in caught.value.matches] == [world.alice_card]
+    assert Customer.objects.count() == before
+    assert customer_create(actor=world.alice, data=twin, confirm_duplicates=True).pk is not None
+
+
+def test_a_rep_is_never_warned_about_a_card_they_cannot_see(world):
+    from kehu.customers.services import customer_create
+
+    twin = {"name": "单氏副食店", "phone": "010-62345678", "province": "北京市", "city": "北京市", "district": "海淀区"}
+    assert customer_create(actor=world.carol, data={**twin, "org_unit": world.tianjin},
+                           confirm_duplicates=False).pk is not None
