@@ -6,13 +6,15 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -30,7 +32,7 @@ from kehu.customers.api.serializers import (
     PurgeSerializer,
 )
 from kehu.customers.dedupe import Match, likely_duplicates
-from kehu.customers.export import customer_export_csv
+from kehu.customers.export import XLSX_TYPE, ExportFormat, customer_export, export_response
 from kehu.customers.filters import ORDERING_FIELDS, CustomerFilter
 from kehu.customers.models import Customer
 from kehu.customers.selectors import (
@@ -76,6 +78,14 @@ def _duplicates_body(matches: list[Match]) -> dict[str, Any]:
             for m in matches
         ],
     }
+
+class FileFormatNegotiation(DefaultContentNegotiation):
+    """On the export, ?format= names the file (csv, xlsx), which the service validates; not a DRF renderer."""
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
 
 
 @extend_schema_view(
@@ -147,15 +157,15 @@ class CustomerViewSet(viewsets.ModelViewSet):
 
     @extend_schema(responses=HistoryPageSerializer, filters=False)
     @extend_schema(
-        summary=_("The filtered list as CSV: visible cards only, masked as on screen; needs the export permission."),
-        responses={(200, "text/csv"): OpenApiTypes.STR},
+        summary=_("The filtered list as CSV or .xlsx: visible cards only, masked as on screen; needs the export permission."),
+        parameters=[OpenApiParameter("format", str, enum=ExportFormat.values, default=ExportFormat.CSV.value)],
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, XLSX_TYPE): OpenApiTypes.BINARY},
     )
-    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None, filter_backends=[])
-    def export(self, request: Request) -> StreamingHttpResponse:
-        filename, lines = customer_export_csv(user=request.user, params=request.query_params, request=request)
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None, filter_backends=[],
+            content_negotiation_class=FileFormatNegotiation)
+    def export(self, request: Request) -> HttpResponseBase:
+        export = customer_export(user=request.user, params=request.query_params, request=request)
+        return export_response(export)
 
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request: Request, pk: str) -> Response:

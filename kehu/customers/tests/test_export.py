@@ -1,6 +1,10 @@
 import csv
 import io
+from datetime import UTC, datetime
+from decimal import Decimal
+from unittest import mock
 
+import openpyxl
 from django.urls import reverse
 
 from kehu.accounts.models import AuditAction, AuditEvent
@@ -66,3 +70,102 @@ def test_a_bad_filter_is_a_400_not_an_empty_file(world):
     response = api_as(world.dora).get("/api/v1/customers/export/", {"tier": "Z"})
     assert response.status_code == 400
     assert list(response.json()) == ["tier"]
+
+
+def read_xlsx(response) -> list[list[object]]:
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.worksheets[0]
+    assert sheet.freeze_panes == "A3"
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_the_workbook_is_marked_then_has_the_header_then_the_visible_rows(client, world):
+    world.mia.display_name = "Mia Wang"
+    world.mia.save()
+    client.force_login(world.mia)
+    with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 3, 1, 2, 5, tzinfo=UTC)):
+        response = client.get(reverse("customers:export"), {"format": "xlsx", "q": "bjhd"})
+    assert response.status_code == 200
+    assert 'filename="customers-mia-20260301-100500.xlsx"' in response["Content-Disposition"]
+    rows = read_xlsx(response)
+    assert rows[0][0] == "Exported by Mia Wang (mia) at 2026-03-01 10:05 (Asia/Shanghai), 1 row, filter: q=bjhd"
+    assert rows[1][:3] == ["code", "name", "short name"]
+    assert [row[0] for row in rows[2:]] == [world.alice_card.code]
+
+
+def test_the_header_is_bold(world):
+    response = api_as(world.dora).get("/api/v1/customers/export/", {"format": "xlsx"})
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.worksheets[0]
+    assert (sheet["A1"].font.b, sheet["A2"].font.b, sheet["B2"].font.b, sheet["A3"].font.b) == (False, True, True, False)
+
+
+def test_numbers_are_numbers_and_datetimes_are_text(world):
+    world.alice_card.credit_limit = Decimal("50000.50")
+    world.alice_card.lat, world.alice_card.lng = Decimal("39.983400"), Decimal("116.316500")
+    world.alice_card.employees = 12
+    world.alice_card.save()
+    rows = read_xlsx(api_as(world.dora).get("/api/v1/customers/export/", {"format": "xlsx", "q": "bjhd"}))
+    header, row = rows[1], rows[2]
+    assert row[header.index("credit limit")] == 50000.5
+    assert (row[header.index("latitude")], row[header.index("longitude")]) == (39.9834, 116.3165)
+    assert row[header.index("employees")] == 12
+    assert isinstance(row[header.index("completeness")], int)
+    created = row[header.index("created at")]
+    assert isinstance(created, str) and len(created) == 16 and created[4] == "-" and created[10] == " "
+
+
+def test_finance_gets_the_credit_code_masked_in_the_workbook(world):
+    rows = read_xlsx(api_as(world.fiona).get("/api/v1/customers/export/", {"format": "xlsx", "q": "bjhd"}))
+    assert rows[2][rows[1].index("unified social credit code")] == "911****XK22"
+
+
+def test_formula_looking_text_stays_text_in_the_workbook(world):
+    world.alice_card.notes = '=HYPERLINK("http://evil")'
+    world.alice_card.save()
+    response = api_as(world.dora).get("/api/v1/customers/export/", {"format": "xlsx", "q": "bjhd"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
+    cell = sheet.cell(row=3, column=[c.value for c in sheet[2]].index("notes") + 1)
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://evil")', "s")
+
+
+def test_an_unknown_format_is_a_400_naming_the_format(client, world):
+    response = api_as(world.dora).get("/api/v1/customers/export/", {"format": "pdf"})
+    assert response.status_code == 400
+    assert response.json() == {"format": ["Unknown export format “pdf”; use csv or xlsx."]}
+    client.force_login(world.mia)
+    response = client.get(reverse("customers:export"), {"format": "pdf"})
+    assert (response.status_code, response.content.decode()) == (400, "Unknown export format “pdf”; use csv or xlsx.")
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_reps_and_auditors_may_not_export_a_workbook(client, world):
+    for user in (world.alice, world.aud):
+        client.force_login(user)
+        assert client.get(reverse("customers:export"), {"format": "xlsx"}).status_code == 403
+        assert api_as(user).get("/api/v1/customers/export/", {"format": "xlsx"}).status_code == 403
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_the_audit_names_the_format_and_leaves_it_out_of_the_filters(world):
+    read_xlsx(api_as(world.dora).get("/api/v1/customers/export/", {"format": "xlsx", "q": "bjhd"}))
+    read_csv(api_as(world.dora).get("/api/v1/customers/export/"))
+    events = AuditEvent.objects.filter(action=AuditAction.EXPORT).order_by("id")
+    assert [(e.detail["format"], e.detail["filters"], e.detail["rows"]) for e in events] == [
+        ("xlsx", {"q": ["bjhd"]}, 1),
+        ("csv", {}, 3),
+    ]
+
+
+def test_the_csv_keeps_its_header_on_the_first_line(world):
+    rows = read_csv(api_as(world.dora).get("/api/v1/customers/export/", {"format": "csv", "q": "bjhd"}))
+    assert rows[0][:2] == ["code", "name"]
+    assert len(rows) == 2
+
+
+def test_the_list_offers_both_exports(client, world):
+    client.force_login(world.mia)
+    page = client.get(reverse("customers:list"), {"q": "bjhd"}).content.decode()
+    assert f'href="{reverse("customers:export")}?q=bjhd"' in page
+    assert f'href="{reverse("customers:export")}?q=bjhd&amp;format=xlsx"' in page

@@ -12,7 +12,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -28,7 +29,7 @@ from kehu.core.pagination import keyset_page
 from kehu.customers import selectors
 from kehu.customers.completeness import missing_items
 from kehu.customers.custom_fields import active_fields
-from kehu.customers.export import customer_export_csv
+from kehu.customers.export import customer_export, export_response
 from kehu.customers.filters import ORDERING_FIELDS
 from kehu.customers.forms import (
     CustomerForm,
@@ -120,18 +121,18 @@ def _sort_links(request: HttpRequest, ordering: str) -> dict[str, dict[str, str]
 
 @login_required
 @require_GET
-def card_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as CSV (visible rows, masked as on screen; audited)."""
+def card_export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered list as CSV or .xlsx (?format=; visible rows, masked as on screen; audited)."""
     try:
-        filename, lines = customer_export_csv(user=request.user, params=request.GET, request=request)
+        export = customer_export(user=request.user, params=request.GET, request=request)
     except Forbidden as exc:
         raise PermissionDenied(exc.message) from None
-    except ValidationError:
+    except ValidationError as exc:
+        if "format" in exc.message_dict:
+            return HttpResponseBadRequest(" ".join(exc.message_dict["format"]))
         messages.error(request, _("Fix the filters before exporting."))
         return redirect(f"{reverse('customers:list')}?{request.GET.urlencode()}")
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return export_response(export)
 
 
 @login_required
