@@ -161,3 +161,11 @@ def grant_lists(*, user: User) -> dict[str, QuerySet[AccessGrant]]:
         "active": base.filter(id__in=active),
         "past": base.exclude(status=GrantStatus.PENDING).exclude(id__in=active),
     }
+
+
+def matches_masked(user: Any, matches: list[Any]) -> list[Any]:
+    """Likely-duplicate matches with each card masked as its own page would show it to `user`."""
+    for match in matches:
+        if not scope.can_see_sensitive(user, match.customer):
+            customer_mask(match.customer)
+    return matches

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext
@@ -31,7 +30,7 @@ from kehu.customers.api.serializers import (
     HistoryPageSerializer,
     PurgeSerializer,
 )
-from kehu.customers.dedupe import Match, likely_duplicates
+from kehu.customers.dedupe import LikelyDuplicates, Match
 from kehu.customers.export import XLSX_TYPE, ExportFormat, customer_export, export_response
 from kehu.customers.filters import ORDERING_FIELDS, CustomerFilter
 from kehu.customers.models import Customer
@@ -49,24 +48,6 @@ CONFLICT = OpenApiResponse(
 LIKELY_DUPLICATES = OpenApiResponse(
     description=_("Visible cards look like this one: nothing was created; send `confirm_duplicates: true` to create it.")
 )
-
-
-class _LikelyTwin(Exception):
-    """Raised inside the create transaction, so the new card, its audit row and history roll back."""
-
-    def __init__(self, matches: list[Match]) -> None:
-        self.matches = matches
-
-
-@transaction.atomic
-def _create_unless_twin(request: Request, data: dict[str, Any], *, confirmed: bool) -> Customer:
-    """The service checks permission, validates and geocodes first; only a valid card is compared."""
-    customer = services.customer_create(actor=request.user, data=data, request=request)
-    if not confirmed:
-        matches = likely_duplicates(user=request.user, data=vars(customer), exclude_id=customer.pk)
-        if matches:
-            raise _LikelyTwin(matches)
-    return customer
 
 
 def _duplicates_body(matches: list[Match]) -> dict[str, Any]:
@@ -121,9 +102,11 @@ class CustomerViewSet(viewsets.ModelViewSet):
         data.pop("version", None)
         confirmed = request.data.get("confirm_duplicates") in (True, "true", "1")
         try:
-            customer = _create_unless_twin(request, data, confirmed=confirmed)
-        except _LikelyTwin as twin:
-            return Response(_duplicates_body(twin.matches), status=status.HTTP_409_CONFLICT)
+            customer = services.customer_create(
+                actor=request.user, data=data, request=request, confirm_duplicates=confirmed
+            )
+        except LikelyDuplicates as twins:
+            return Response(_duplicates_body(twins.matches), status=status.HTTP_409_CONFLICT)
         return Response(self._render(customer.pk), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -1,4 +1,4 @@
-"""The custodians' duplicates report, role by role."""
+"""Likely duplicates on the card form, and the custodians' duplicates report, role by role."""
 
 from __future__ import annotations
 
@@ -6,14 +6,96 @@ import pytest
 from django.urls import reverse
 
 from kehu.customers.models import Customer
+from kehu.customers.services import grant_decide, grant_request
 from kehu.testing import make_customer
 
+CREATE = reverse("customers:create")
 REPORT = reverse("customers:duplicates")
 ALICE_PHONE = "010-62345678"  # alice_card's phone in the world fixture
 
 
+def new_card(**changes) -> dict:
+    """The create form as the browser posts it."""
+    data = {
+        "name": "海淀新开超市",
+        "kind": "company",
+        "channel_level": "retailer",
+        "status": "prospect",
+        "tier": "B",
+        "credit_limit": "0",
+        "payment_terms_days": "0",
+        "geo_precision": "none",
+        "phone": "010-88889999",
+    }
+    data.update(changes)
+    return data
+
+
 def detail(card: Customer) -> str:
     return reverse("customers:detail", args=[card.pk])
+
+
+# ---- the create form -------------------------------------------------------------------------
+
+
+def test_it_shows_likely_duplicates_and_creates_nothing(client, world):
+    client.force_login(world.alice)
+    response = client.post(CREATE, new_card(name="单氏副食", owner=world.alice.pk, phone=ALICE_PHONE))
+    assert response.status_code == 200
+    matches = response.context["duplicates"]
+    assert [(m.customer, m.score, m.reasons) for m in matches] == [(world.alice_card, 95, ["same phone"])]
+    assert Customer.objects.count() == 3
+    body = response.content.decode()
+    assert f'<a href="{detail(world.alice_card)}"' in body
+    assert world.alice_card.code in body
+    assert "海淀区" in body
+    assert 'name="confirm_duplicates" value="1"' in body
+    assert "Create anyway" in body
+
+
+def test_confirming_creates_the_card(client, world):
+    client.force_login(world.alice)
+    data = new_card(name="单氏副食", owner=world.alice.pk, phone=ALICE_PHONE, confirm_duplicates="1")
+    response = client.post(CREATE, data)
+    card = Customer.objects.get(name="单氏副食")
+    assert response.status_code == 302 and response["Location"] == detail(card)
+    assert (card.owner, card.phone) == (world.alice, ALICE_PHONE)
+    assert Customer.objects.count() == 4
+
+
+def test_a_card_without_matches_is_created_directly(client, world):
+    client.force_login(world.alice)
+    response = client.post(CREATE, new_card(owner=world.alice.pk))
+    card = Customer.objects.get(name="海淀新开超市")
+    assert response.status_code == 302 and response["Location"] == detail(card)
+
+
+def test_a_rep_never_sees_a_match_they_cannot_see(client, world):
+    client.force_login(world.carol)  # alice_card is in Beijing, out of Carol's sight
+    response = client.post(CREATE, new_card(name="单氏副食", owner=world.carol.pk, phone=ALICE_PHONE))
+    assert response.status_code == 302
+    assert Customer.objects.filter(name="单氏副食", owner=world.carol).count() == 1
+
+
+def test_a_match_the_user_may_not_edit_is_masked(client, world):
+    grant = grant_request(actor=world.carol, customer_code=world.alice_card.code, reason="cover visit", days=3)
+    grant_decide(actor=world.mia, grant_id=grant.pk, approve=True)
+    client.force_login(world.carol)
+    response = client.post(CREATE, new_card(name="单氏副食", owner=world.carol.pk, credit_code="91110108MA01C8XK22"))
+    assert response.status_code == 200
+    [match] = response.context["duplicates"]
+    assert (match.customer, match.score, match.reasons) == (world.alice_card, 98, ["same credit code"])
+    assert match.customer.credit_code == "911****XK22"
+
+
+def test_invalid_input_is_reported_before_duplicates_are_looked_for(client, world):
+    client.force_login(world.alice)
+    response = client.post(CREATE, new_card(name="", owner=world.alice.pk, phone=ALICE_PHONE))
+    assert response.status_code == 400
+    assert "duplicates" not in response.context
+
+
+# ---- the report ------------------------------------------------------------------------------
 
 
 @pytest.fixture

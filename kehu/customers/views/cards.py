@@ -29,6 +29,7 @@ from kehu.core.pagination import keyset_page
 from kehu.customers import selectors
 from kehu.customers.completeness import missing_items
 from kehu.customers.custom_fields import active_fields
+from kehu.customers.dedupe import LikelyDuplicates
 from kehu.customers.export import customer_export, export_response
 from kehu.customers.filters import ORDERING_FIELDS
 from kehu.customers.forms import (
@@ -274,10 +275,15 @@ def card_create(request: HttpRequest) -> HttpResponse:
     if data is None:
         return _render_form(request, form, None)
     if form.is_valid():
+        confirmed = request.POST.get("confirm_duplicates") == "1"
         try:
-            customer = customer_create(actor=user, data=form.service_data(), request=request)
+            customer = customer_create(
+                actor=user, data=form.service_data(), request=request, confirm_duplicates=confirmed
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
+        except LikelyDuplicates as twins:
+            return _render_form(request, form, None, duplicates=selectors.matches_masked(user, twins.matches))
         else:
             messages.success(request, _("Card %(name)s created.") % {"name": customer.name})
             return redirect("customers:detail", pk=customer.pk)
