@@ -37,5 +37,20 @@ test-only:
 lint: install
 	$(VENV)/bin/ruff check kehu config
 
+# The card database benchmark (docs/benchmarks.md): SQLite in a scratch file, and PostgreSQL as
+# well when BENCH_DATABASE_URL names a server (a scratch database is created on it and dropped).
+BENCH_CUSTOMERS ?= 20000
+BENCH_ARGS ?=
+BENCH_DATABASE_URL ?=
+
+bench: install
+	$(PY) bench/bench_cards.py --customers $(BENCH_CUSTOMERS) $(BENCH_ARGS) \
+	  --out bench/out/cards-sqlite-$(BENCH_CUSTOMERS).json
+ifneq ($(strip $(BENCH_DATABASE_URL)),)
+	@echo "$(PY) bench/bench_cards.py --customers $(BENCH_CUSTOMERS) $(BENCH_ARGS) --database-url \$$BENCH_DATABASE_URL ..."
+	@$(PY) bench/bench_cards.py --customers $(BENCH_CUSTOMERS) $(BENCH_ARGS) --database-url '$(BENCH_DATABASE_URL)' \
+	  --out bench/out/cards-postgresql-$(BENCH_CUSTOMERS).json
+endif
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
