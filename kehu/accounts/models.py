@@ -197,6 +197,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_repr}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise TypeError("The audit log is append-only.")
+
     @property
     def object_type_label(self) -> str:
         """The object's kind in the reader's language (stored as a model name, e.g. 'customer')."""
@@ -206,11 +214,3 @@ class AuditEvent(models.Model):
             if model._meta.model_name == self.object_type:
                 return str(model._meta.verbose_name)
         return self.object_type
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise TypeError("The audit log is append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise TypeError("The audit log is append-only.")

@@ -60,7 +60,9 @@ class _Order:
         is_null = Q(**{f"{self.name}__isnull": True})
         if value is None:
             return is_null & pk_beyond if self.nulls_last else ~is_null | (is_null & pk_beyond)
-        q = Q(**{f"{self.name}__{beyond}": value}) | (Q(**{self.name: value}) & pk_beyond)
+        # The redundant range bound in front gives the planner an index range to scan (bench slow spot 3).
+        bound = Q(**{f"{self.name}__{beyond}e": value})
+        q = bound & (Q(**{f"{self.name}__{beyond}": value}) | (Q(**{self.name: value}) & pk_beyond))
         if self.nullable and self.nulls_last:
             q |= is_null
         return q

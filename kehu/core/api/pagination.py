@@ -142,7 +142,9 @@ class CursorPagination(pagination.CursorPagination):
         name, tie = first.lstrip("-"), second.lstrip("-")
         op = "lt" if first.startswith("-") else "gt"
         tie_op = "lt" if second.startswith("-") else "gt"
-        return Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"{tie}__{tie_op}": row_id})
+        after = Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"{tie}__{tie_op}": row_id})
+        # The redundant range bound in front gives the planner an index range to scan.
+        return after if value is None else Q(**{f"{name}__{op}e": value}) & after
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         encoded = request.query_params.get(self.cursor_query_param)
