@@ -170,3 +170,26 @@ def clean_filters(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if v not in ("", None, [])}
 
 
+# Yes/no words a stored segment may use; anything else would silently read as "no filter".
+SEGMENT_BOOLEAN_WORDS = frozenset({"true", "false", "1", "0"})
+
+
+def filter_messages(errors: dict[str, list[str]]) -> list[str]:
+    """clean_filters' {"filters": [...], "filters.<param>": [...]} as lines naming the parameter."""
+    lines = []
+    for key, messages in errors.items():
+        param = key.partition(".")[2]
+        lines += [f"{param}: {message}" if param else message for message in messages]
+    return lines
+
+
+def segment_value_problems(filters: dict[str, Any], known: dict[str, Any] | None = None) -> list[str]:
+    """A yes/no filter reads an unknown word as "no filter": kept in a segment, it would silently
+    widen it, so such words are refused here (the API's filter backend refuses them the same way)."""
+    if known is None:
+        known = CustomerFilter(None, queryset=Customer.objects.none()).filters
+    return [
+        _("%(name)s: write true or false.") % {"name": name}
+        for name, value in filters.items()
+        if isinstance(known.get(name), df.BooleanFilter) and str(value).lower() not in SEGMENT_BOOLEAN_WORDS
+    ]

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kehu.accounts.scope import customer_q
 from kehu.core.api.fields import parse_id, refuse_unknown_fields
 from kehu.core.errors import NotFound
 from kehu.customers import services
@@ -25,17 +24,11 @@ from kehu.customers.api.serializers import (
     TagSerializer,
 )
 from kehu.customers.filters import ORDERING_FIELDS
+from kehu.customers.group_selectors import visible_members_q
 from kehu.customers.models import CustomerGroup, GroupKind, Tag
 from kehu.customers.selectors import customer_list
 
 GROUP_WRITABLE = ("name", "kind", "description", "filters")
-
-
-def _visible_through(user: Any, relation: str) -> Q:
-    """Customers reached through `relation` that the user sees and that are in daily work."""
-    visible = customer_q(user, relation)
-    daily = Q(**{f"{relation}__archived_at__isnull": True})
-    return daily if visible is None else visible & daily
 
 
 class GroupViewSet(viewsets.ModelViewSet):
@@ -50,7 +43,7 @@ class GroupViewSet(viewsets.ModelViewSet):
     queryset = CustomerGroup.objects.none()
 
     def get_queryset(self) -> QuerySet[CustomerGroup]:
-        members = _visible_through(self.request.user, "members")
+        members = visible_members_q(self.request.user, "members")
         return CustomerGroup.objects.annotate(static_count=Count("members", filter=members, distinct=True))
 
     def get_serializer_context(self) -> dict[str, Any]:
@@ -127,7 +120,7 @@ class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Tag.objects.none()
 
     def get_queryset(self) -> QuerySet[Tag]:
-        visible = _visible_through(self.request.user, "customers")
+        visible = visible_members_q(self.request.user, "customers")
         return Tag.objects.annotate(customer_count=Count("customers", filter=visible, distinct=True)).filter(
             customer_count__gt=0
         )

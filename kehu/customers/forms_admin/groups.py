@@ -11,13 +11,12 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from kehu.customers.filters import CustomerFilter
+from kehu.customers.filters import CustomerFilter, filter_messages, segment_value_problems
 from kehu.customers.forms_admin.base import ServiceErrorsMixin
-from kehu.customers.models import Customer, GroupKind
+from kehu.customers.models import GroupKind
 
 # Parameters of the customer list that page through it rather than filter it.
 PAGING_PARAMS = frozenset({"cursor", "page", "page_size", "from"})
-BOOLEAN_WORDS = frozenset({"true", "false", "1", "0"})
 CODE_SEPARATORS = re.compile(r"[\s,，;；、]+")
 MAX_CODES = 500
 MAX_ID = 2**63 - 1
@@ -48,27 +47,6 @@ def filters_to_query(filters: dict[str, Any]) -> str:
         values = value if isinstance(value, (list, tuple)) else [value]
         params.setlist(name, [str(v).lower() if isinstance(v, bool) else str(v) for v in values])
     return params.urlencode()
-
-
-def filter_messages(errors: dict[str, list[str]]) -> list[str]:
-    """clean_filters' {"filters": [...], "filters.<param>": [...]} as lines naming the parameter."""
-    lines = []
-    for key, messages in errors.items():
-        param = key.partition(".")[2]
-        lines += [f"{param}: {message}" if param else message for message in messages]
-    return lines
-
-
-def segment_value_problems(filters: dict[str, Any], known: dict[str, Any] | None = None) -> list[str]:
-    """A yes/no filter reads an unknown word as "no filter": kept in a segment, it would silently
-    widen it, so such words are refused here (the API's filter backend refuses them the same way)."""
-    if known is None:
-        known = CustomerFilter(None, queryset=Customer.objects.none()).filters
-    return [
-        _("%(name)s: write true or false.") % {"name": name}
-        for name, value in filters.items()
-        if isinstance(known.get(name), df.BooleanFilter) and str(value).lower() not in BOOLEAN_WORDS
-    ]
 
 
 class GroupForm(forms.Form):

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters as df
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,28 +20,16 @@ from kehu.accounts import scope
 from kehu.core.errors import Forbidden, NotFound
 from kehu.core.pagination import Page, keyset_page
 from kehu.customers import services
-from kehu.customers.filters import CustomerFilter, clean_filters
 from kehu.customers.forms_admin.groups import (
     GroupForm,
     MemberCodesForm,
     MemberRemoveForm,
-    filter_messages,
     filters_to_query,
-    segment_value_problems,
 )
+from kehu.customers.group_selectors import group_member_counts, group_members
 from kehu.customers.models import Customer, CustomerGroup, GroupKind
-from kehu.customers.selectors import customer_queryset
 
 PAGE_SIZE = 50
-
-
-class _SharedFieldsFilter(CustomerFilter):
-    """A CustomerFilter that reuses another instance's filters, so that evaluating many segments
-    reads the custom-field definitions once instead of once per segment."""
-
-    def __init__(self, data: dict[str, Any], *, queryset: QuerySet[Customer], filters: Any) -> None:
-        df.FilterSet.__init__(self, data, queryset=queryset)
-        self.filters = filters
 
 
 def page_links(request: HttpRequest, page: Page) -> dict[str, str | None]:
@@ -62,50 +48,10 @@ def _require_editor(user: Any) -> None:
         raise PermissionDenied(_("You may not change customer groups."))
 
 
-def _visible_member_counts(user: Any) -> list[CustomerGroup]:
-    """Every group with `member_count`: the members `user` may see (None: the stored filter is broken)."""
-    scoped = scope.customer_q(user, "members")
-    visible = Q(members__archived_at__isnull=True) & (scoped if scoped is not None else Q())
-    groups = list(CustomerGroup.objects.annotate(member_count=Count("members", filter=visible)))
-    segments = [g for g in groups if g.kind == GroupKind.SEGMENT]
-    if not segments:
-        return groups
-    base = Customer.objects.visible_to(user)
-    shared = CustomerFilter(None, queryset=base).filters
-    counts: dict[str, Any] = {}
-    for group in segments:
-        group.member_count = None
-        if not isinstance(group.filters, dict) or not set(group.filters) <= set(shared) - {"group"}:
-            continue
-        if segment_value_problems(group.filters, shared):
-            continue
-        filterset = _SharedFieldsFilter(group.filters, queryset=base, filters=shared)
-        if filterset.is_valid():
-            counts[f"segment_{group.pk}"] = Count("pk", filter=Q(pk__in=filterset.qs.values("pk")))
-    totals = base.aggregate(**counts) if counts else {}
-    for group in segments:
-        group.member_count = totals.get(f"segment_{group.pk}")
-    return groups
-
-
-def _members(user: Any, group: CustomerGroup) -> tuple[QuerySet[Customer], list[str]]:
-    """The group's members `user` may see, and what is wrong with a segment's stored filter."""
-    base = customer_queryset(user=user)
-    if group.kind == GroupKind.STATIC:
-        return base.filter(groups=group, archived_at__isnull=True), []
-    try:
-        clean_filters(group.filters)
-    except ValidationError as exc:
-        return base.none(), filter_messages(exc.message_dict)
-    filterset = CustomerFilter(group.filters, queryset=base)
-    problems = segment_value_problems(group.filters, filterset.filters)
-    return (base.none() if problems else filterset.qs), problems
-
-
 @login_required
 def group_list(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/group_list.html", {
-        "groups": _visible_member_counts(request.user),
+        "groups": group_member_counts(user=request.user),
         "can_edit": scope.can_edit_groups(request.user),
     })
 
@@ -113,7 +59,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 def _render_detail(
     request: HttpRequest, group: CustomerGroup, status: int = 200, **forms: Any
 ) -> HttpResponse:
-    members, problems = _members(request.user, group)
+    members, problems = group_members(user=request.user, group=group)
     page = keyset_page(members, ordering="name", cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     can_edit = scope.can_edit_groups(request.user)
     return render(request, "customers/group_detail.html", {
