@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from kehu.accounts import scope
 from kehu.accounts.filters import AuditEventFilter
 from kehu.accounts.models import AuditAction, AuditEvent
-from kehu.core.pagination import Page, keyset_page
+from kehu.core.pagination import Page, keyset_page, page_links
 
 PAGE_SIZE = 50
 FILTER_ORDER = ("user", "action", "object_type", "object_id", "since", "until", "q")
@@ -36,15 +36,7 @@ def _require_reader(request: HttpRequest) -> None:
 
 def _page(request: HttpRequest, events: QuerySet[AuditEvent]) -> tuple[Page, dict[str, str | None]]:
     page = keyset_page(events, ordering="-at", cursor=request.GET.get("cursor"), size=PAGE_SIZE)
-
-    def link(cursor: str | None) -> str | None:
-        if cursor is None:
-            return None
-        params = request.GET.copy()
-        params["cursor"] = cursor
-        return f"?{params.urlencode()}"
-
-    return page, {"next_url": link(page.next_cursor), "previous_url": link(page.previous_cursor)}
+    return page, page_links(request, page)
 
 
 @login_required

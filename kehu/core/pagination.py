@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, Model, OrderBy, Q, QuerySet
+from django.http import HttpRequest
 
 BIGINT_MAX = 2**63 - 1
 
@@ -123,3 +124,15 @@ def keyset_page(queryset: QuerySet[Any], *, ordering: str, cursor: str | None, s
     preceding = at(rows[0], False) if has_more else None
     following = at(rows[-1], True) if rows else None
     return Page(rows, following, preceding)
+
+
+def page_links(request: HttpRequest, page: Page) -> dict[str, str | None]:
+    """`next_url` / `previous_url`: the current query string with the page's cursors."""
+    def link(cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        params = request.GET.copy()
+        params["cursor"] = cursor
+        return f"?{params.urlencode()}"
+
+    return {"next_url": link(page.next_cursor), "previous_url": link(page.previous_cursor)}

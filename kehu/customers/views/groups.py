@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kehu.accounts import scope
 from kehu.core.errors import Forbidden, NotFound
-from kehu.core.pagination import Page, keyset_page
+from kehu.core.pagination import keyset_page, page_links
 from kehu.customers import services
 from kehu.customers.forms_admin.groups import (
     GroupForm,
@@ -30,17 +30,6 @@ from kehu.customers.group_selectors import group_member_counts, group_members
 from kehu.customers.models import Customer, CustomerGroup, GroupKind
 
 PAGE_SIZE = 50
-
-
-def page_links(request: HttpRequest, page: Page) -> dict[str, str | None]:
-    def link(cursor: str | None) -> str | None:
-        if cursor is None:
-            return None
-        params = request.GET.copy()
-        params["cursor"] = cursor
-        return f"?{params.urlencode()}"
-
-    return {"next_url": link(page.next_cursor), "previous_url": link(page.previous_cursor)}
 
 
 def _require_editor(user: Any) -> None:

@@ -20,12 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kehu.accounts import scope
 from kehu.accounts.models import AccessGrant, GrantStatus
 from kehu.core.errors import Forbidden, NotFound
-from kehu.core.pagination import keyset_page
+from kehu.core.pagination import keyset_page, page_links
 from kehu.customers import services
 from kehu.customers.forms_admin.grants import GrantDecisionForm, GrantRequestForm, GrantRevokeForm
 from kehu.customers.models import Customer
 from kehu.customers.selectors import grant_lists
-from kehu.customers.views.groups import page_links
 
 PAGE_SIZE = 50
 RELATED = ("customer__org_unit", "grantee", "requested_by", "decided_by")
