@@ -88,7 +88,14 @@ def api_as(user: User) -> APIClient:
     client = APIClient()
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.default_format = "json"
     return client
+
+
+def results(response: Any) -> list[dict[str, Any]]:
+    """The rows of a 200 list response."""
+    assert response.status_code == 200, response.json()
+    return response.json()["results"]
 
 
 def errors_of(call: Any, **kwargs: Any) -> dict[str, list[str]]:

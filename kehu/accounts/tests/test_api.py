@@ -9,21 +9,7 @@ from rest_framework.authtoken.models import Token
 
 from kehu.accounts.models import AuditAction, AuditEvent, OrgUnit, User
 from kehu.testing import *  # noqa: F403  (fixtures)
-from kehu.testing import PASSWORD, make_customer
-from kehu.testing import api_as as api_in_chinese
-
-
-def api_as(user):
-    client = api_in_chinese(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.default_format = "json"
-    return client
-
-
-def results(response) -> list[dict]:
-    assert response.status_code == 200, response.json()
-    return response.json()["results"]
-
+from kehu.testing import PASSWORD, api_as, make_customer, results
 
 # --- token login and logout ---------------------------------------------------------------------
 

@@ -12,18 +12,9 @@ from kehu.accounts.models import AuditAction, AuditEvent
 from kehu.customers.models import Customer, CustomField
 from kehu.customers.services import grant_decide, grant_request
 from kehu.testing import *  # noqa: F403  (fixtures)
-from kehu.testing import api_as as api_in_chinese
-from kehu.testing import make_customer
+from kehu.testing import api_as, make_customer
 
 URL = "/api/v1/customers/"
-
-
-def api_as(user):
-    """Messages are asserted in their English source text."""
-    client = api_in_chinese(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.default_format = "json"
-    return client
 
 
 def detail(card: Customer) -> str:

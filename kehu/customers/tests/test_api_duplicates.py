@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from kehu.customers.models import Customer
-from kehu.testing import api_as as api_in_chinese
+from kehu.testing import api_as
 
 URL = "/api/v1/customers/"
 ALICE_PHONE = "010-62345678"  # alice_card's phone in the world fixture
-
-
-def api_as(user):
-    client = api_in_chinese(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.default_format = "json"
-    return client
 
 
 def test_a_likely_duplicate_is_a_409_with_the_matches(world):

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from kehu.accounts.models import AccessGrant, AuditAction, AuditEvent, GrantStatus
 from kehu.testing import *  # noqa: F403  (fixtures)
-from kehu.testing import api_as as api_in_chinese
+from kehu.testing import api_as
 
 URL = "/api/v1/grants/"
-
-
-def api_as(user):
-    client = api_in_chinese(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.default_format = "json"
-    return client
 
 
 def ids(user, state: str = "") -> list[int]:

@@ -5,20 +5,7 @@ from __future__ import annotations
 from kehu.accounts.models import AuditAction, AuditEvent
 from kehu.customers.models import Contact, CustomerGroup, CustomField, GroupKind, Tag
 from kehu.testing import *  # noqa: F403  (fixtures)
-from kehu.testing import api_as as api_in_chinese
-
-
-def api_as(user):
-    client = api_in_chinese(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.default_format = "json"
-    return client
-
-
-def results(response) -> list[dict]:
-    assert response.status_code == 200, response.json()
-    return response.json()["results"]
-
+from kehu.testing import api_as, results
 
 # --- contacts ----------------------------------------------------------------------------------
 
