@@ -179,6 +179,12 @@ class Customer(models.Model):
     last_visited_at = models.DateTimeField(_("last visited"), null=True, blank=True)
     last_ordered_at = models.DateTimeField(_("last ordered"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    # A card merged into another stays as an archived tombstone so its code and links resolve to the survivor.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from",
+        verbose_name=_("merged into"), editable=False,
+    )
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True, editable=False)
     search_text = models.TextField(editable=False, default="")
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
