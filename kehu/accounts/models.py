@@ -157,6 +157,9 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed login")
     BULK_VIEW_FLAG = "bulk_view_flag", _("Bulk viewing flagged")
     SETTINGS = "settings", _("Settings changed")
+    IMPORT = "import", _("Import")
+    MERGE = "merge", _("Merge")
+    GROUP_CHANGE = "group_change", _("Group changed")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
