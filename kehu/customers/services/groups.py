@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.accounts import scope
-from kehu.accounts.models import User
+from kehu.accounts.audit import audit_record
+from kehu.accounts.models import AuditAction, User
 from kehu.core.errors import Forbidden, NotFound
 from kehu.customers.filters import clean_filters
 from kehu.customers.models import Customer, CustomerGroup, GroupKind
@@ -42,6 +43,7 @@ def group_create(*, actor: User, data: dict[str, Any]) -> CustomerGroup:
     group = CustomerGroup(created_by=actor)
     _apply(group, data)
     group.save()
+    _audit(actor, group, "create", kind=group.kind, filters=group.filters)
     return group
 
 
@@ -55,15 +57,23 @@ def group_update(*, actor: User, group_id: int, data: dict[str, Any]) -> Custome
     group.save()
     if group.kind == GroupKind.SEGMENT:
         group.members.clear()  # a segment's members follow its filter; stale static rows must not linger
+    _audit(actor, group, "update", fields=sorted(set(data) & {"name", "kind", "description", "filters"}),
+           filters=group.filters)
     return group
 
 
 @transaction.atomic
 def group_delete(*, actor: User, group_id: int) -> None:
     _require_editor(actor)
-    deleted, _rows = CustomerGroup.objects.filter(pk=group_id).delete()
-    if not deleted:
+    group = CustomerGroup.objects.filter(pk=group_id).first()
+    if group is None:
         raise NotFound
+    _audit(actor, group, "delete", name=group.name, kind=group.kind)
+    group.delete()
+
+
+def _audit(actor: User, group: CustomerGroup, change: str, **detail: Any) -> None:
+    audit_record(actor=actor, action=AuditAction.GROUP_CHANGE, obj=group, detail={"change": change, **detail})
 
 
 def _static_group(actor: User, group_id: int) -> CustomerGroup:
@@ -82,6 +92,7 @@ def group_add_members(*, actor: User, group_id: int, customer_ids: Iterable[int]
     group = _static_group(actor, group_id)
     ids = list(Customer.objects.visible_to(actor).filter(pk__in=list(customer_ids)).values_list("pk", flat=True))
     group.members.add(*ids)
+    _audit(actor, group, "add_members", customer_ids=sorted(ids))
     return len(ids)
 
 
@@ -90,4 +101,5 @@ def group_remove_members(*, actor: User, group_id: int, customer_ids: Iterable[i
     group = _static_group(actor, group_id)
     ids = list(Customer.objects.visible_to(actor).filter(pk__in=list(customer_ids)).values_list("pk", flat=True))
     group.members.remove(*ids)
+    _audit(actor, group, "remove_members", customer_ids=sorted(ids))
     return len(ids)

@@ -231,3 +231,37 @@ def test_turning_a_static_group_into_a_segment_drops_its_old_members(world):
     group_add_members(actor=world.cathy, group_id=group.pk, customer_ids=[world.alice_card.pk])
     group_update(actor=world.cathy, group_id=group.pk, data={"kind": "segment", "filters": {"tier": ["A"]}})
     assert group.members.count() == 0
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+
+def test_every_group_change_is_audited_with_what_changed(world, key_accounts):
+    from kehu.accounts.models import AuditAction, AuditEvent
+
+    group_update(actor=world.mia, group_id=key_accounts.pk, data={"description": "年销售额百万以上"})
+    group_add_members(actor=world.mia, group_id=key_accounts.pk, customer_ids=[world.alice_card.pk])
+    group_remove_members(actor=world.mia, group_id=key_accounts.pk, customer_ids=[world.alice_card.pk])
+    group_delete(actor=world.mia, group_id=key_accounts.pk)
+
+    events = AuditEvent.objects.filter(action=AuditAction.GROUP_CHANGE).order_by("pk")
+    assert [(e.detail["change"], e.actor, e.object_id) for e in events] == [
+        ("create", world.mia, key_accounts.pk),
+        ("update", world.mia, key_accounts.pk),
+        ("add_members", world.mia, key_accounts.pk),
+        ("remove_members", world.mia, key_accounts.pk),
+        ("delete", world.mia, key_accounts.pk),
+    ]
+    assert events[1].detail["fields"] == ["description"]
+    assert events[2].detail["customer_ids"] == [world.alice_card.pk]
+    assert events[4].detail["name"] == "重点客户"
+    assert events[0].object_type_label == "customer group"
+
+
+def test_a_refused_group_change_leaves_no_audit_line(world, key_accounts):
+    from kehu.accounts.models import AuditAction, AuditEvent
+
+    before = AuditEvent.objects.filter(action=AuditAction.GROUP_CHANGE).count()
+    with pytest.raises(Forbidden):
+        group_update(actor=world.alice, group_id=key_accounts.pk, data={"name": "x"})
+    assert AuditEvent.objects.filter(action=AuditAction.GROUP_CHANGE).count() == before
