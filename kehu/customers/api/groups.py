@@ -24,7 +24,7 @@ from kehu.customers.api.serializers import (
     TagSerializer,
 )
 from kehu.customers.filters import ORDERING_FIELDS
-from kehu.customers.group_selectors import visible_members_q
+from kehu.customers.group_selectors import group_member_counts, visible_members_q
 from kehu.customers.models import CustomerGroup, GroupKind, Tag
 from kehu.customers.selectors import customer_list
 
@@ -50,10 +50,20 @@ class GroupViewSet(viewsets.ModelViewSet):
         return {**super().get_serializer_context(), "member_count": self._member_counter()}
 
     def _member_counter(self) -> Callable[[CustomerGroup], int]:
+        segment_counts: dict[int, int] = {}
+
         def count(group: CustomerGroup) -> int:
             if group.kind == GroupKind.STATIC and hasattr(group, "static_count"):
                 return int(group.static_count)
-            # A segment is its stored filter, evaluated now over what the user may see.
+            # A segment is its stored filter, evaluated now over what the user may see. A page of
+            # groups counts all its segments in one aggregate query instead of one COUNT each.
+            if self.action == "list":
+                if not segment_counts:
+                    segment_counts.update(
+                        (g.pk, g.member_count or 0)
+                        for g in group_member_counts(user=self.request.user) if g.kind == GroupKind.SEGMENT
+                    )
+                return segment_counts.get(group.pk, 0)
             return self._members(group).count()
 
         return count

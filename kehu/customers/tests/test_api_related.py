@@ -206,3 +206,28 @@ def test_a_choice_value_with_a_comma_is_refused(world):
     }, format="json")
     assert response.status_code == 400
     assert response.json() == {"choices": ["Choice 1: a value cannot contain a comma or a double quote."]}
+
+
+def test_group_list_counts_all_segments_in_constant_queries(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kehu.customers.services import customer_archive
+    from kehu.testing import make_customer
+
+    archived = make_customer("北京海淀区归档店", world.alice, world.alice.org_unit, tier="A")
+    customer_archive(actor=world.dora, customer_id=archived.pk)
+    client = api_as(world.dora)
+    for tier in "ABC":
+        client.post("/api/v1/groups/", {"name": f"{tier}级", "kind": "segment", "filters": {"tier": [tier]}})
+    with CaptureQueriesContext(connection) as three:
+        listed = {g["name"]: g["member_count"] for g in results(client.get("/api/v1/groups/"))}
+    for n in range(5):
+        client.post("/api/v1/groups/", {"name": f"more {n}", "kind": "segment", "filters": {"tier": ["D"]}})
+    with CaptureQueriesContext(connection) as eight:
+        client.get("/api/v1/groups/")
+    assert len(eight) == len(three)
+    for group in CustomerGroup.objects.filter(name__in=listed):
+        one = client.get(f"/api/v1/groups/{group.pk}/").json()["member_count"]
+        members = client.get(f"/api/v1/groups/{group.pk}/members/").json()["count"]
+        assert listed[group.name] == one == members, group.name
