@@ -37,7 +37,7 @@ from kehu.accounts.models import AuditAction, User
 from kehu.core.errors import Forbidden
 from kehu.core.masking import mask_value
 from kehu.customers.custom_fields import active_fields, display_value
-from kehu.customers.models import Customer, CustomField
+from kehu.customers.models import Customer, CustomField, CustomFieldType
 from kehu.customers.selectors import SENSITIVE_CUSTOMER_FIELDS, customer_list
 
 FIELDS = [
@@ -119,8 +119,18 @@ def _rows(user: User, rows: Iterable[Customer], custom_fields: list[CustomField]
         masked = not scope.can_see_sensitive(user, customer)
         values = [_value(customer, name, masked) for name in FIELDS]
         values.append(", ".join(tag.name for tag in customer.tags.all()))
-        values += [display_value(f, customer.custom.get(f.key)) for f in custom_fields]
+        values += [_custom_value(f, customer.custom.get(f.key)) for f in custom_fields]
         yield values
+
+
+def _custom_value(field: CustomField, value: Any) -> Cell:
+    """A number custom field stays a number in the workbook; every other kind is its display text."""
+    if field.field_type == CustomFieldType.NUMBER and value not in (None, "") and not isinstance(value, bool):
+        try:
+            return Decimal(str(value))
+        except ArithmeticError:
+            pass  # an old value that is not a number any more: show it as it is
+    return display_value(field, value)
 
 
 def _csv_lines(header: list[str], rows: Iterator[list[Cell]]) -> Iterator[str]:

@@ -59,6 +59,16 @@ def test_custom_fields_and_tags_are_columns(world):
     assert rows[1][-1] == "3"
 
 
+def test_a_number_custom_field_is_a_number_in_the_workbook(world):
+    CustomField.objects.create(key="freezers", label_zh="冰柜数量", label_en="Freezers", field_type="number")
+    CustomField.objects.create(key="brand", label_zh="品牌", label_en="Brand", field_type="text")
+    world.alice_card.custom = {"freezers": "2.5", "brand": "123"}
+    world.alice_card.save()
+    rows = read_xlsx(api_as(world.dora).get("/api/v1/customers/export/", {"format": "xlsx", "q": "bjhd"}))
+    header, row = rows[1], rows[2]
+    assert (row[header.index("Freezers")], row[header.index("Brand")]) == (2.5, "123")
+
+
 def test_a_value_that_looks_like_a_formula_is_defused(world):
     world.alice_card.notes = "=HYPERLINK(\"http://evil\")"
     world.alice_card.save()
