@@ -112,6 +112,11 @@ def can_restore(user: Any) -> bool:
     return _is_active(user) and user.role in RESTORE_ROLES
 
 
+def can_merge(user: Any) -> bool:
+    """Merging duplicate cards is data-quality work: custodians and admins."""
+    return _is_active(user) and user.role in RESTORE_ROLES
+
+
 def can_purge(user: Any) -> bool:
     return _is_active(user) and user.role == Role.ADMIN
 
