@@ -1,5 +1,6 @@
 """Kehu settings: one module, configured by environment variables (see README)."""
 
+import importlib.util
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "kehu.core",
     "kehu.accounts",
     "kehu.customers",
@@ -121,6 +124,28 @@ STORAGES = {
     },
 }
 
+MEDIA_ROOT = Path(env_str("KEHU_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"  # never served: uploaded import files are read by the server only
+
+# Background tasks (customer imports): rows in the database, run by `manage.py db_worker` (`make run` starts it).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The cache is shared by every process (web, task worker): throttle counters and import progress,
+# which a worker inside its write transaction cannot put in the database where others would see it.
+_REDIS_URL = env_str("KEHU_REDIS_URL", "") or env_str("REDIS_URL", "")
+if _REDIS_URL and importlib.util.find_spec("redis") is None:
+    raise ImproperlyConfigured("KEHU_REDIS_URL/REDIS_URL is set but the redis package is not installed.")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+        if _REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str("KEHU_CACHE_DIR", str(VAR_DIR / "cache")),
+        }
+    )
+}
+
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env_bool("KEHU_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -169,6 +194,14 @@ KEHU_STALE_DAYS = env_int("KEHU_STALE_DAYS", 90)
 KEHU_BEHIND_PROXY = env_bool("KEHU_BEHIND_PROXY", False)
 # Longest loan (借阅) a user may ask for, in days.
 KEHU_GRANT_MAX_DAYS = env_int("KEHU_GRANT_MAX_DAYS", 90)
+
+# Customer import: files with more data rows are refused; files with more rows than the inline
+# limit are checked and written by the task worker, with a progress bar.
+KEHU_IMPORT_MAX_ROWS = env_int("KEHU_IMPORT_MAX_ROWS", 1_000_000)
+KEHU_IMPORT_INLINE_ROWS = env_int("KEHU_IMPORT_INLINE_ROWS", 2000)
+KEHU_IMPORT_BATCH_ROWS = env_int("KEHU_IMPORT_BATCH_ROWS", 2000)
+# Processes that compute pinyin and geocodes for large imports (0: as many as CPUs, 1: none).
+KEHU_IMPORT_WORKERS = env_int("KEHU_IMPORT_WORKERS", 0)
 
 # CI creates a UTF-8 database with the right locale itself and runs the tests inside it.
 if env_str("KEHU_TEST_DB_NAME", ""):

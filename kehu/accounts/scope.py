@@ -24,6 +24,7 @@ SEE_ARCHIVED_ROLES = frozenset({Role.CUSTODIAN, Role.AUDITOR, Role.ADMIN})
 RESTORE_ROLES = frozenset({Role.CUSTODIAN, Role.ADMIN})
 AUDIT_LOG_ROLES = frozenset({Role.AUDITOR, Role.CUSTODIAN, Role.ADMIN})
 EXPORT_ROLES = frozenset({Role.MANAGER, Role.DIRECTOR, Role.FINANCE, Role.CUSTODIAN, Role.ADMIN})
+IMPORT_ROLES = frozenset({Role.CUSTODIAN, Role.ADMIN})
 GROUP_EDIT_ROLES = frozenset({Role.MANAGER, Role.DIRECTOR, Role.CUSTODIAN, Role.ADMIN})
 # Finance may not edit the profile, but keeps credit terms current.
 CREDIT_FIELDS = frozenset({"credit_rating", "credit_limit", "payment_terms_days"})
@@ -123,6 +124,11 @@ def can_purge(user: Any) -> bool:
 
 def can_export(user: Any) -> bool:
     return _is_active(user) and user.role in EXPORT_ROLES
+
+
+def can_import(user: Any) -> bool:
+    """Importing spreadsheets of cards is data custody: custodians and admins."""
+    return _is_active(user) and user.role in IMPORT_ROLES
 
 
 def can_read_audit_log(user: Any) -> bool:

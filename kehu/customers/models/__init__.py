@@ -12,6 +12,7 @@ from kehu.customers.models.customer import (
     Weekday,
 )
 from kehu.customers.models.grouping import CustomerGroup, GroupKind, Tag
+from kehu.customers.models.imports import ImportJob, ImportMapping, ImportMode, OnError
 
 __all__ = [
     "ChannelLevel",
@@ -25,6 +26,10 @@ __all__ = [
     "CustomerStatus",
     "GeoPrecision",
     "GroupKind",
+    "ImportJob",
+    "ImportMapping",
+    "ImportMode",
+    "OnError",
     "PaymentHabit",
     "Tag",
     "Tier",
