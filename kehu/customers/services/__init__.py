@@ -17,6 +17,7 @@ from kehu.customers.services.groups import (
     group_update,
 )
 from kehu.customers.services.lending import grant_decide, grant_request, grant_revoke
+from kehu.customers.services.merge import customer_merge
 
 __all__ = [
     "CARD_FIELDS",
@@ -25,6 +26,7 @@ __all__ = [
     "contact_update",
     "customer_archive",
     "customer_create",
+    "customer_merge",
     "customer_purge",
     "customer_restore",
     "customer_update",

@@ -19,6 +19,7 @@ from kehu.customers.completeness import completeness_score
 from kehu.customers.custom_fields import active_fields, custom_values_clean
 from kehu.customers.dedupe import LikelyDuplicates, likely_duplicates
 from kehu.customers.geocode import GEO_MESSAGE_KEY, fill_from_address
+from kehu.customers.merge_selectors import merged_chain_ids
 from kehu.customers.models import Contact, Customer, GeoPrecision, Tag
 from kehu.customers.search import build_search_text
 
@@ -283,6 +284,11 @@ def customer_restore(*, actor: User, customer_id: int, request: HttpRequest | No
         raise Forbidden(_("Only a data custodian can restore archived cards."))
     if not customer.is_archived:
         raise ValidationError({"archived_at": [_("This card is not archived.")]})
+    if customer.merged_into_id:
+        survivor = Customer.objects.filter(pk=customer.merged_into_id).values_list("code", flat=True).first()
+        raise ValidationError({"archived_at": [
+            _("This card was merged into %(code)s and cannot be restored; open that card instead.") % {"code": survivor}
+        ]})
     _touch(customer, actor, archived_at=None)
     audit_record(actor=actor, action=AuditAction.RESTORE, obj=customer, request=request)
     return customer
@@ -298,8 +304,14 @@ def customer_purge(*, actor: User, customer_id: int, reason: str, request: HttpR
         raise ValidationError({"reason": [_("Say why the card is purged; the reason is kept in the audit log.")]})
     if not customer.is_archived:
         raise ValidationError({"archived_at": [_("Archive the card before purging it.")]})
+    # Cards merged into this one live on in it, so they go with it (their history records stay).
+    tombstones = list(Customer.objects.filter(pk__in=merged_chain_ids(customer)))
     detail = {"code": customer.code, "name": customer.name, "reason": reason.strip()}
+    if tombstones:
+        detail["merged_cards"] = [t.code for t in tombstones]
     audit_record(actor=actor, action=AuditAction.PURGE, obj=customer, request=request, detail=detail)
     Customer.objects.filter(upstream=customer).update(upstream=None)
-    customer._history_user = actor  # type: ignore[attr-defined]
-    customer.delete()
+    Customer.objects.filter(pk__in=[t.pk for t in tombstones]).update(merged_into=None)
+    for card in [*tombstones, customer]:
+        card._history_user = actor  # type: ignore[attr-defined]
+        card.delete()
