@@ -17,7 +17,7 @@ from kehu.customers.services.groups import (
     group_update,
 )
 from kehu.customers.services.lending import grant_decide, grant_request, grant_revoke
-from kehu.customers.services.merge import customer_merge
+from kehu.customers.services.merge import customer_merge, merge_check
 
 __all__ = [
     "CARD_FIELDS",
@@ -27,6 +27,7 @@ __all__ = [
     "customer_archive",
     "customer_create",
     "customer_merge",
+    "merge_check",
     "customer_purge",
     "customer_restore",
     "customer_update",

@@ -80,6 +80,15 @@ def _check_pair(actor: User, survivor: Customer, merged: Customer) -> None:
             raise Forbidden(_("You may not edit %(code)s.") % {"code": card.code})
 
 
+def merge_check(user: User, *, survivor: Customer, merged: Customer) -> None:
+    """Raise what customer_merge would refuse before it writes anything (for the wizard's first page)."""
+    if not scope.can_merge(user):
+        raise Forbidden(_("Only a custodian or an administrator can merge cards."))
+    if survivor.pk == merged.pk:
+        raise ValidationError({"merged": [_("A card cannot be merged into itself.")]})
+    _check_pair(user, survivor, merged)
+
+
 def _check_versions(survivor: Customer, merged: Customer, survivor_version: Any, merged_version: Any) -> None:
     errors = {}
     if survivor_version is None:

@@ -1,6 +1,7 @@
 """Customer pages, one module per topic; all under the `customers` namespace."""
 
-from kehu.customers.urls import cards, duplicates, fields, groups, lending
+from kehu.customers.urls import cards, duplicates, fields, groups, lending, merge
 
 app_name = "customers"
-urlpatterns = [*cards.urlpatterns, *groups.urlpatterns, *lending.urlpatterns, *fields.urlpatterns, *duplicates.urlpatterns]
+urlpatterns = [*cards.urlpatterns, *groups.urlpatterns, *lending.urlpatterns, *fields.urlpatterns, *duplicates.urlpatterns,
+               *merge.urlpatterns]
