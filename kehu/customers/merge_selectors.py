@@ -201,6 +201,15 @@ def merged_chain_ids(customer: Customer) -> list[int]:
     return found
 
 
+class MergedAway(Exception):
+    """The card asked for was merged into `survivor_id` (raised by pages that follow merges)."""
+
+    def __init__(self, code: str, survivor_id: int) -> None:
+        super().__init__(code)
+        self.code = code
+        self.survivor_id = survivor_id
+
+
 @dataclass(frozen=True)
 class Resolved:
     customer: Customer

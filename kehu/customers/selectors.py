@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy
 
 from kehu.accounts import scope
 from kehu.accounts.models import AccessGrant, GrantStatus, User
@@ -83,6 +85,23 @@ class HistoryEntry:
     kind: str  # "+" created, "~" changed, "-" deleted
     subject: str
     changes: list[FieldChange]
+    note: str = ""  # why, when the change says (a merge)
+
+
+# The change reasons services/merge.py stores, shown in the reader's language.
+MERGE_NOTES = [
+    (re.compile(r"^merged (?P<code>.+) into this card$"), gettext_lazy("merged %(code)s into this card")),
+    (re.compile(r"^merged into (?P<code>.+)$"), gettext_lazy("merged into %(code)s")),
+    (re.compile(r"^moved from (?P<code>.+) by a merge$"), gettext_lazy("moved here from %(code)s by a merge")),
+]
+
+
+def history_note(reason: str | None) -> str:
+    for pattern, text in MERGE_NOTES:
+        found = pattern.match(reason or "")
+        if found:
+            return str(text) % {"code": found["code"]}
+    return ""
 
 
 def _display(record: Any, field_name: str) -> str:
@@ -105,6 +124,7 @@ def _entries(records: list[Any], subject: str, sensitive: frozenset[str], masked
     for record in records:
         user = str(record.history_user) if record.history_user else ""
         label = f"{subject}: {record.name}" if subject else ""
+        note = history_note(record.history_change_reason)
         if record.history_type == "~" and record.kehu_prev is not None:
             delta = record.diff_against(record.kehu_prev)
             changes = []
@@ -114,11 +134,11 @@ def _entries(records: list[Any], subject: str, sensitive: frozenset[str], masked
                 if masked and change.field in sensitive:
                     old, new = mask_value(old), mask_value(new)
                 changes.append(FieldChange(change.field, str(field.verbose_name), old, new))
-            if not changes:
+            if not changes and not note:
                 continue
-            entries.append(HistoryEntry(record.history_date, user, "~", label, changes))
+            entries.append(HistoryEntry(record.history_date, user, "~", label, changes, note))
         else:
-            entries.append(HistoryEntry(record.history_date, user, record.history_type, label, []))
+            entries.append(HistoryEntry(record.history_date, user, record.history_type, label, [], note))
     return entries
 
 
@@ -136,6 +156,13 @@ def customer_history(*, user: Any, customer: Customer) -> list[HistoryEntry]:
     )
     _link(contact_records, key="id")
     entries = _entries(card_records, "", SENSITIVE_CUSTOMER_FIELDS, masked)
+    merged_ids = list(Customer.objects.filter(merged_into=customer).values_list("pk", flat=True))
+    if merged_ids:  # cards merged into this one: their own history, marked as theirs
+        merged_records = list(
+            Customer.history.filter(id__in=merged_ids).select_related("history_user").order_by("id", "history_date", "history_id")
+        )
+        _link(merged_records, key="id")
+        entries += _entries(merged_records, str(gettext_lazy("merged card")), SENSITIVE_CUSTOMER_FIELDS, masked)
     entries += _entries(contact_records, str(Contact._meta.verbose_name), SENSITIVE_CONTACT_FIELDS, masked)
     return sorted(entries, key=lambda e: e.at, reverse=True)
 

@@ -106,6 +106,7 @@ class HistoryEntrySerializer(serializers.Serializer):
         help_text=_('Empty for the card itself, "contact: <name>" for a contact.')
     )
     changes = HistoryChangeSerializer(many=True)
+    note = serializers.CharField(help_text=_("Why, when the change says: a merge names the other card's code."))
 
 
 class HistoryPageSerializer(serializers.Serializer):

@@ -186,7 +186,7 @@ def _move(relation: Relation, survivor: Customer, merged: Customer, actor: User,
 
 def _move_all(survivor: Customer, merged: Customer, actor: User) -> dict[str, int]:
     moved: dict[str, int] = {}
-    reason = merge_reason_merged(survivor.code)
+    reason = f"moved from {merged.code} by a merge"
     for relation in customer_relations():
         try:
             with transaction.atomic():

@@ -185,7 +185,7 @@ def test_moved_contacts_get_a_history_record_and_a_new_version(world: World) -> 
     assert contact.customer == world.alice_card and contact.version == 2
     record = contact.history.latest("history_date")
     assert record.customer_id == world.alice_card.pk
-    assert record.history_change_reason == f"merged into {world.alice_card.code}"
+    assert record.history_change_reason == f"moved from {gone.code} by a merge"
 
 
 def test_one_audit_event_names_both_codes_and_the_choices(world: World) -> None:

@@ -285,6 +285,7 @@ def test_detail_buttons_follow_the_scope(client, world):
         "contacts": True,
         "restore": False,
         "purge": False,
+        "merge": False,
     }
     client.force_login(world.fiona)
     assert client.get(detail(world.alice_card)).context["actions"] == {
@@ -293,10 +294,13 @@ def test_detail_buttons_follow_the_scope(client, world):
         "contacts": False,
         "restore": False,
         "purge": False,
+        "merge": False,
     }
     client.force_login(world.aud)
     actions = client.get(detail(world.alice_card)).context["actions"]
-    assert actions == {"edit": False, "archive": False, "contacts": False, "restore": False, "purge": False}
+    assert actions == {
+        "edit": False, "archive": False, "contacts": False, "restore": False, "purge": False, "merge": False,
+    }
     assert (
         reverse("customers:edit", args=[world.alice_card.pk])
         not in client.get(detail(world.alice_card)).content.decode()

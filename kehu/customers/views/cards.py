@@ -40,6 +40,7 @@ from kehu.customers.forms import (
     visible_filter_fields,
 )
 from kehu.customers.forms.presentation import missing_labels, profile_sections
+from kehu.customers.merge_selectors import MergedAway, customer_get_resolved
 from kehu.customers.models import Customer
 from kehu.customers.services import (
     CARD_FIELDS,
@@ -89,8 +90,22 @@ def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             raise Http404 from None
         except Forbidden as exc:
             return forbidden(request, exc.message or _("You may not do this."))
+        except MergedAway as moved:
+            return merged_redirect(request, moved)
 
     return wrapper
+
+
+def merged_redirect(request: HttpRequest, moved: MergedAway) -> HttpResponse:
+    """A merged-away card's pages lead to the card it was merged into (the same page, when read)."""
+    match = request.resolver_match
+    if request.method in ("GET", "HEAD") and match is not None and "pk" in match.kwargs:
+        messages.info(request, _("%(code)s was merged into this card.") % {"code": moved.code})
+        url = reverse(f"{match.namespace}:{match.url_name}", kwargs={**match.kwargs, "pk": moved.survivor_id})
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
+    messages.error(request, _("%(code)s was merged into this card; nothing was changed.") % {"code": moved.code})
+    return redirect("customers:detail", pk=moved.survivor_id)
 
 
 def _query(params: QueryDict, **changes: str | None) -> str:
@@ -172,7 +187,11 @@ def card_list(request: HttpRequest) -> HttpResponse:
 
 
 def _visible(user: User, pk: int) -> Customer:
-    return selectors.customer_get(user=user, customer_id=pk)
+    """The visible card; a merged-away card's id raises MergedAway (its survivor's pages answer)."""
+    resolved = customer_get_resolved(user=user, customer_id=pk)
+    if resolved.merged_code:
+        raise MergedAway(resolved.merged_code, resolved.customer.pk)
+    return resolved.customer
 
 
 def _actions(user: User, customer: Customer) -> dict[str, bool]:
@@ -182,6 +201,7 @@ def _actions(user: User, customer: Customer) -> dict[str, bool]:
         "contacts": scope.can_edit(user, customer),
         "restore": customer.is_archived and scope.can_restore(user),
         "purge": customer.is_archived and scope.can_purge(user),
+        "merge": not customer.is_archived and scope.can_merge(user),
     }
 
 
