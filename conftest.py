@@ -15,6 +15,13 @@ def pytest_configure(config: Any) -> None:
     # Tests assert exact messages, written in the msgid language; the Chinese default is tested
     # on its own (kehu/web/tests/test_i18n.py, browser tests with a zh-CN browser).
     settings.LANGUAGE_CODE = "en"
+    # Each test run gets its own file cache (throttle counters, import progress) and media directory:
+    # runs side by side must not clear each other's.
+    import tempfile
+
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="kehu-media-")  # uploaded import files
+    if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": tempfile.mkdtemp(prefix="kehu-cache-")}}
 
 
 @pytest.fixture(autouse=True)
