@@ -13,7 +13,7 @@ from kehu.accounts import scope
 from kehu.accounts.models import AccessGrant, GrantStatus, User
 from kehu.core.errors import NotFound
 from kehu.core.masking import mask_value
-from kehu.customers.filters import CustomerFilter
+from kehu.customers.filters import CustomerFilter, CustomerListFilter
 from kehu.customers.models import Contact, Customer, CustomerGroup, Tag
 
 SENSITIVE_CUSTOMER_FIELDS = frozenset({"credit_code"})
@@ -30,7 +30,7 @@ def customer_queryset(*, user: Any) -> QuerySet[Customer]:
 
 def customer_list(*, user: Any, params: Any) -> CustomerFilter:
     """The filtered list; `.qs` is the queryset, `.form` the bound filter form (errors included)."""
-    return CustomerFilter(params, queryset=customer_queryset(user=user))
+    return CustomerListFilter(params, queryset=customer_queryset(user=user))
 
 
 def customer_get(*, user: Any, customer_id: Any) -> Customer:

@@ -23,6 +23,7 @@ from kehu.core.api.fields import parse_id, refuse_unknown_fields
 from kehu.core.api.filters import StrictFilterBackend
 from kehu.core.masking import mask_value
 from kehu.customers import services
+from kehu.customers.api.merge import MergeSerializer
 from kehu.customers.api.pagination import CountedCursorPagination
 from kehu.customers.api.serializers import (
     CustomerSerializer,
@@ -32,7 +33,8 @@ from kehu.customers.api.serializers import (
 )
 from kehu.customers.dedupe import LikelyDuplicates, Match
 from kehu.customers.export import XLSX_TYPE, ExportFormat, customer_export, export_response
-from kehu.customers.filters import ORDERING_FIELDS, CustomerFilter
+from kehu.customers.filters import ORDERING_FIELDS, CustomerListFilter
+from kehu.customers.merge_selectors import customer_get_resolved
 from kehu.customers.models import Customer
 from kehu.customers.selectors import (
     SENSITIVE_CUSTOMER_FIELDS,
@@ -80,7 +82,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
     scoped = True
     serializer_class = CustomerSerializer
     conflict_serializer = CustomerSerializer
-    filterset_class = CustomerFilter
+    filterset_class = CustomerListFilter
     filter_backends = [StrictFilterBackend]
     pagination_class = CountedCursorPagination
     ordering_fields = ORDERING_FIELDS
@@ -91,8 +93,9 @@ class CustomerViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Customer]:
         return customer_queryset(user=self.request.user)
 
+    @extend_schema(description=_("The id of a card merged into another answers the surviving card (its own id)."))
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        customer = customer_get(user=request.user, customer_id=parse_id(kwargs["pk"]))
+        customer = customer_get_resolved(user=request.user, customer_id=parse_id(kwargs["pk"])).customer
         card_view_record(actor=request.user, customer=customer, request=request)
         return Response(self.get_serializer(customer).data)
 
@@ -128,6 +131,22 @@ class CustomerViewSet(viewsets.ModelViewSet):
     def restore(self, request: Request, pk: str) -> Response:
         customer = services.customer_restore(actor=request.user, customer_id=parse_id(pk), request=request)
         return Response(self._render(customer.pk))
+
+    @extend_schema(
+        summary=_("Merge another card into this one (custodians and admins)."),
+        request=MergeSerializer, responses={200: CustomerSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str) -> Response:
+        body = MergeSerializer(data=request.data)
+        refuse_unknown_fields(request.data, body.fields)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        survivor = services.customer_merge(
+            request.user, survivor=parse_id(pk), merged=data["merged"], choices=data["choices"],
+            survivor_version=data["version"], merged_version=data["merged_version"], request=request,
+        )
+        return Response(self._render(survivor.pk))
 
     @extend_schema(request=PurgeSerializer, responses={204: None})
     @action(detail=True, methods=["post"])

@@ -12,7 +12,7 @@ from kehu.customers.filters import CustomerFilter
 from kehu.customers.forms.cards import org_unit_choices, owner_choices
 
 # Filters the list page does not show as inputs (still honoured in the URL).
-HIDDEN_FILTERS = {"q", "ordering", "completeness_min", "completeness_max", "upstream"}
+HIDDEN_FILTERS = {"q", "code", "ordering", "completeness_min", "completeness_max", "upstream"}
 CHECKBOX_FILTERS = ("status", "tier", "channel_level")
 NUMBER_LIMIT = 10**15
 

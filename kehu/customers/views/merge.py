@@ -44,12 +44,14 @@ class MergeForm(forms.Form):
         for diff in differences:
             self.fields[f"choice_{diff.name}"] = forms.ChoiceField(
                 label=diff.label, choices=[(SURVIVOR, SURVIVOR), (MERGED, MERGED)], initial=diff.default,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect, required=False,  # left out: the default pick
             )
 
     def choices(self) -> dict[str, str]:
         return {
-            name.removeprefix("choice_"): value for name, value in self.cleaned_data.items() if name.startswith("choice_")
+            name.removeprefix("choice_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("choice_") and value
         }
 
 
