@@ -246,5 +246,5 @@ def customer_merge(
         "choices": picks,
         "moved": moved,
     }
-    audit_record(actor=user, action=AuditAction.UPDATE, obj=keep, request=request, detail=detail)
+    audit_record(actor=user, action=AuditAction.MERGE, obj=keep, request=request, detail=detail)
     return keep

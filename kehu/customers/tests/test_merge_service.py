@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from kehu.accounts.models import AccessGrant, AuditEvent, GrantStatus
+from kehu.accounts.models import AccessGrant, AuditAction, AuditEvent, GrantStatus
 from kehu.core.errors import Forbidden, NotFound, VersionConflict
 from kehu.customers.merge_selectors import customer_relations, merge_differences, merge_moves, survivor_id
 from kehu.customers.models import Contact, Customer, CustomerGroup, GroupKind, Tag
@@ -193,7 +193,7 @@ def test_one_audit_event_names_both_codes_and_the_choices(world: World) -> None:
     Contact.objects.create(customer=gone, name="李四")
     merge(world, world.alice_card, gone, {"tier": "merged"})
     event = AuditEvent.objects.get(actor=world.cathy)
-    assert event.object_id == world.alice_card.pk
+    assert (event.action, event.object_id) == (AuditAction.MERGE, world.alice_card.pk)
     assert event.detail["merge"] == {"survivor": world.alice_card.code, "merged": gone.code, "merged_id": gone.pk}
     assert event.detail["fields"] == ["tier"]
     assert event.detail["choices"]["tier"] == "merged"
