@@ -172,3 +172,21 @@ def test_exports_by_role_hold_exactly_the_visible_cards(world: World, username: 
     body = b"".join(response.streaming_content).decode("utf-8").splitlines()[1:]
     codes = {line.split(",")[0] for line in body}
     assert codes == {getattr(world, name).code for name in SEES[username]}
+
+
+MERGES = {"cathy", "ada"}
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_merge_wizard_and_api_by_role(world: World, username: str):
+    user = getattr(world, username)
+    allowed = username in MERGES
+    wizard = reverse("customers:merge", args=[world.alice_card.pk, world.bob_card.pk])
+    assert browser_as(user).get(wizard).status_code == (200 if allowed else 403)
+    pick = reverse("customers:merge-pick", args=[world.alice_card.pk])
+    assert browser_as(user).get(pick).status_code == (200 if allowed else 403)
+    stale = {"merged": world.bob_card.pk, "version": 0, "merged_version": 1}  # 409 for who may: nothing merged
+    response = api_as(user).post(f"/api/v1/customers/{world.alice_card.pk}/merge/", stale)
+    assert response.status_code == (409 if allowed else 403)
+    world.bob_card.refresh_from_db()
+    assert world.bob_card.merged_into is None
