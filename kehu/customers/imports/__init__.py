@@ -5,6 +5,7 @@ The UI and API code against these names (the contract: /work/import-interface.md
 
 from kehu.customers.imports.errors import ImportFileError
 from kehu.customers.imports.services import (
+    format_problem,
     import_cancel,
     import_check,
     import_commit,
@@ -19,6 +20,7 @@ from kehu.customers.imports.template import import_template
 __all__ = [
     "ImportFileError",
     "Target",
+    "format_problem",
     "import_cancel",
     "import_check",
     "import_commit",

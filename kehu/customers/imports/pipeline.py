@@ -107,7 +107,7 @@ class ImportRun:
         existing = self._existing_by_code(rows)
         for row in rows:
             self._decide(row, existing)
-        creates = [r for r in rows if r.action == CREATE]
+        creates = [r for r in rows if r.action == CREATE and not r.errors]
         self.finder.prepare([r.keys for r in creates if r.keys is not None])
         for row in creates:
             self._flag_duplicates(row)
@@ -174,6 +174,8 @@ class ImportRun:
                 self._error(row, "code", _("The card %(code)s is archived; restore it before updating it.") % {"code": code})
             elif not scope.can_edit(self.actor, card):
                 self._error(row, "code", _("You may not edit this card."))
+        elif mode == ImportMode.UPDATE:
+            row.action = SKIP
         else:
             row.action = CREATE
             if not row.card.get("name") and not any(k == "name" for k, _v, _m in row.errors):

@@ -9,6 +9,7 @@ process shares (Redis or a file cache); the job row gets the final state after t
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
@@ -22,8 +23,11 @@ def _key(job_id: int, what: str) -> str:
 
 
 class Progress:
-    def __init__(self, job_id: int, *, status: str, phase: str, total: int) -> None:
+    def __init__(
+        self, job_id: int, *, status: str, phase: str, total: int, listener: Callable[[Progress], None] | None = None
+    ) -> None:
         self.job_id, self.status, self.phase, self.total = job_id, status, phase, total
+        self.listener = listener  # e.g. the command line's progress bar
         self.done = 0
         self._written = 0.0
         self.publish(force=True)
@@ -31,6 +35,8 @@ class Progress:
     def advance(self, done: int) -> None:
         self.done = done
         self.publish()
+        if self.listener is not None:
+            self.listener(self)
 
     def publish(self, *, force: bool = False) -> None:
         now = time.monotonic()

@@ -112,8 +112,8 @@ def open_table(path: str | Path, *, max_rows: int | None = None) -> Table:
     for number, cells in enumerate(raw, start=2):
         if number in error_rows or any(c not in ("", None) for c in cells):
             count += 1
-            if count > limit:
-                raise _too_many(count, limit)
+    if count > limit:
+        raise _too_many(count, limit)
     if not count:
         raise ImportFileError(_("The file has a header row but no data rows."))
     table.total_rows = count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,7 @@ from kehu.customers.models import ImportJob, ImportMapping, ImportMode, OnError
 
 log = logging.getLogger(__name__)
 Status = ImportJob.Status
+Listener = Callable[[Progress], None]
 RUNNING_STATES = (Status.CHECKING, Status.QUEUED, Status.RUNNING)
 
 
@@ -145,23 +147,32 @@ def _clean_mapping(job: ImportJob, mapping: dict[Any, str], mode: str) -> tuple[
     return clean, errors
 
 
+def format_problem(problem: dict[str, Any]) -> str:
+    """One problem as a line a person reads: "Row 1287, Credit limit: abc — 'abc' is not a number."."""
+    column = problem.get("column") or problem.get("field") or ""
+    if problem.get("value"):
+        return _("Row %(row)d, %(column)s: %(value)s — %(message)s") % {**problem, "column": column}
+    return _("Row %(row)d, %(column)s: %(message)s") % {**problem, "column": column}
+
+
 def _inline(job: ImportJob) -> bool:
     return job.total_rows <= settings.KEHU_IMPORT_INLINE_ROWS
 
 
-def import_check(job: ImportJob, user: User) -> ImportJob:
+def import_check(job: ImportJob, user: User, *, inline: bool | None = None, listener: Listener | None = None) -> ImportJob:
+    """Dry run. `inline` None: by size (KEHU_IMPORT_INLINE_ROWS); the command line always runs inline."""
     _own(job, user)
     if job.status not in (Status.CONFIGURED, Status.CHECKED, Status.FAILED, Status.CANCELLED):
         raise ValidationError({"status": [_("Choose the columns and options before checking.")]})
     clear_progress(job.pk)
     job.status, job.error, job.updated_at = Status.CHECKING, "", timezone.now()
     job.save(update_fields=["status", "error", "updated_at"])
-    if _inline(job):
-        return run_check(job.pk)
+    if _inline(job) if inline is None else inline:
+        return run_check(job.pk, listener=listener)
     return _enqueue(job, "check")
 
 
-def import_commit(job: ImportJob, user: User) -> ImportJob:
+def import_commit(job: ImportJob, user: User, *, inline: bool | None = None, listener: Listener | None = None) -> ImportJob:
     _own(job, user)
     if job.status != Status.CHECKED:
         raise ValidationError({"status": [_("Check the file before importing it.")]})
@@ -171,10 +182,10 @@ def import_commit(job: ImportJob, user: User) -> ImportJob:
             % {"count": job.summary["errors"]}
         ]})
     clear_progress(job.pk)
-    if _inline(job):
+    if _inline(job) if inline is None else inline:
         job.status = Status.RUNNING
         job.save(update_fields=["status"])
-        return run_commit(job.pk)
+        return run_commit(job.pk, listener=listener)
     job.status, job.updated_at = Status.QUEUED, timezone.now()
     job.save(update_fields=["status", "updated_at"])
     return _enqueue(job, "commit")
@@ -221,19 +232,19 @@ def import_progress(job: ImportJob) -> dict[str, Any]:
 
 
 # --- the work (inline or in the task worker) ---------------------------------------------------
-def _run(job: ImportJob, *, write: bool) -> Outcome:
+def _run(job: ImportJob, *, write: bool, listener: Listener | None) -> Outcome:
     table = open_table(job.file.path)
     phase = "write" if write else "check"
-    progress = Progress(job.pk, status=job.status, phase=phase, total=job.total_rows)
+    progress = Progress(job.pk, status=job.status, phase=phase, total=job.total_rows, listener=listener)
     return ImportRun(job, job.created_by, table, write=write, progress=progress).run()
 
 
-def run_check(job_id: int) -> ImportJob:
+def run_check(job_id: int, listener: Listener | None = None) -> ImportJob:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     job.started_at = timezone.now()
     with translation.override(job.language):
         try:
-            outcome = _run(job, write=False)
+            outcome = _run(job, write=False, listener=listener)
         except ImportCancelled:
             return _finish(job, Status.CANCELLED)
         except ImportFileError as exc:
@@ -247,7 +258,7 @@ class _StopRequested(Exception):
     pass
 
 
-def run_commit(job_id: int) -> ImportJob:
+def run_commit(job_id: int, listener: Listener | None = None) -> ImportJob:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status == Status.CANCELLED:
         return job
@@ -255,7 +266,7 @@ def run_commit(job_id: int) -> ImportJob:
     with translation.override(job.language):
         try:
             with transaction.atomic():
-                outcome = _run(job, write=True)
+                outcome = _run(job, write=True, listener=listener)
                 if outcome.stopped:
                     raise _StopRequested
                 result = _result(outcome)
