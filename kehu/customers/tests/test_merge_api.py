@@ -69,15 +69,16 @@ def test_a_stale_version_is_a_409_with_the_current_card(world: World) -> None:
         ({"version": 1, "merged_version": 1}, "merged"),
         ({"merged": "x", "version": 1, "merged_version": 1}, "merged"),
         ({"merged": 2**70, "version": 1, "merged_version": 1}, "merged"),
-        ({"merged": 2, "merged_version": 1}, "version"),
-        ({"merged": 2, "version": 1}, "merged_version"),
-        ({"merged": 2, "version": 1, "merged_version": 1, "choices": {"tier": "both"}}, "choices"),
-        ({"merged": 2, "version": 1, "merged_version": 1, "choices": ["tier"]}, "choices"),
-        ({"merged": 2, "version": 1, "merged_version": 1, "choices": {"code": "merged"}}, "choices"),
-        ({"merged": 2, "version": 1, "merged_version": 1, "colour": "red"}, "colour"),
+        ({"merged": "BOB", "merged_version": 1}, "version"),
+        ({"merged": "BOB", "version": 1}, "merged_version"),
+        ({"merged": "BOB", "version": 1, "merged_version": 1, "choices": {"tier": "both"}}, "choices"),
+        ({"merged": "BOB", "version": 1, "merged_version": 1, "choices": ["tier"]}, "choices"),
+        ({"merged": "BOB", "version": 1, "merged_version": 1, "choices": {"code": "merged"}}, "choices"),
+        ({"merged": "BOB", "version": 1, "merged_version": 1, "colour": "red"}, "colour"),
     ],
 )
 def test_bad_bodies_are_a_400_field_map(world: World, payload: dict[str, Any], field: str) -> None:
+    payload = {**payload, "merged": world.bob_card.pk} if payload.get("merged") == "BOB" else payload
     response = api_as(world.cathy).post(merge_url(world.alice_card), payload)
     assert response.status_code == 400, response.json()
     assert field in response.json()
