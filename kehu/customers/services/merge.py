@@ -33,7 +33,7 @@ from kehu.customers.merge_selectors import (
     merge_differences,
     relation_rows,
 )
-from kehu.customers.models import Customer
+from kehu.customers.models import Contact, Customer
 from kehu.customers.services.cards import _check_placement, _creates_cycle, _geocoded, _refresh_derived, _validate
 
 PLACE_FIELDS = ("province", "city", "district", "street", "adcode", "lat", "lng", "geo_precision")
@@ -186,6 +186,9 @@ def _move(relation: Relation, survivor: Customer, merged: Customer, actor: User,
 
 def _move_all(survivor: Customer, merged: Customer, actor: User) -> dict[str, int]:
     moved: dict[str, int] = {}
+    if Contact.objects.filter(customer=survivor, is_primary=True).exists():
+        # One primary contact per card: the survivor's stays primary (the move records the change).
+        Contact.objects.filter(customer=merged, is_primary=True).update(is_primary=False)
     reason = f"moved from {merged.code} by a merge"
     for relation in customer_relations():
         try:

@@ -329,3 +329,19 @@ def test_purging_a_survivor_takes_its_tombstones_along(world: World) -> None:
     assert not Customer.objects.filter(pk__in=[a.pk, b.pk, w.alice_card.pk]).exists()
     event = AuditEvent.objects.get(action="purge")
     assert sorted(event.detail["merged_cards"]) == sorted([a.code, b.code])
+
+
+def test_the_survivors_primary_contact_stays_the_only_primary(world: World) -> None:
+    gone = twin(world)
+    moved = Contact.objects.create(customer=gone, name="李四", is_primary=True)
+    merge(world, world.alice_card, gone)
+    assert list(world.alice_card.contacts.filter(is_primary=True).values_list("name", flat=True)) == ["单立新"]
+    record = moved.history.latest("history_date")
+    assert (record.customer_id, record.is_primary) == (world.alice_card.pk, False)
+
+
+def test_a_merged_primary_contact_stays_primary_when_the_survivor_has_none(world: World) -> None:
+    gone = twin(world)
+    Contact.objects.create(customer=gone, name="李四", is_primary=True)
+    merge(world, world.bob_card, gone)
+    assert list(world.bob_card.contacts.filter(is_primary=True).values_list("name", flat=True)) == ["李四"]
