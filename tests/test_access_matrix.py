@@ -190,3 +190,26 @@ def test_merge_wizard_and_api_by_role(world: World, username: str):
     assert response.status_code == (409 if allowed else 403)
     world.bob_card.refresh_from_db()
     assert world.bob_card.merged_into is None
+
+
+IMPORTS = {"cathy", "ada"}
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_import_by_role(world: World, username: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kehu.accounts.scope import can_import
+    from kehu.core.errors import Forbidden
+    from kehu.customers.imports import import_jobs_visible_to, import_upload
+
+    user = getattr(world, username)
+    assert can_import(user) == (username in IMPORTS)
+    upload = SimpleUploadedFile("c.csv", "名称\n甲\n".encode())
+    if username in IMPORTS:
+        job = import_upload(user, upload)
+        assert list(import_jobs_visible_to(user)) == [job]
+    else:
+        with pytest.raises(Forbidden):
+            import_upload(user, upload)
+        assert not import_jobs_visible_to(user).exists()

@@ -1,0 +1,112 @@
+"""Large files go to the task worker (django-tasks, database backend): run here by the real db_worker."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from kehu.customers.imports import import_cancel, import_check, import_commit, import_configure, import_progress
+from kehu.customers.models import Customer, ImportJob
+from kehu.customers.tests.import_helpers import upload, xlsx_bytes
+from kehu.testing import World
+
+
+def run_worker() -> None:
+    """Process every queued task with the real worker command, then return (--batch)."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    try:
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def shops(count: int, start: int = 0) -> bytes:
+    rows: list[list[Any]] = [["名称", "电话"]]
+    rows += [[f"第{n}号测试商店", f"139{n:08d}"] for n in range(start, start + count)]
+    return xlsx_bytes(rows)
+
+
+def configured(user, data: bytes) -> ImportJob:
+    """Numbered test shops look alike to the duplicate finder: import them anyway."""
+    job = upload(user, data)
+    return import_configure(job, user, mapping=job.mapping, mode="create", on_error="skip", import_duplicates=True)
+
+
+def test_a_large_file_is_checked_and_committed_by_the_worker(world: World, settings):
+    settings.KEHU_IMPORT_INLINE_ROWS = 2
+    job = import_check(configured(world.cathy, shops(5)), world.cathy)
+    assert job.status == "checking" and import_progress(job)["phase"] == "check"
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.summary["create"]) == ("checked", 5)
+    assert import_progress(job) == {"status": "checked", "phase": None, "done": 5, "total": 5, "percent": 100}
+    job = import_commit(job, world.cathy)
+    assert job.status == "queued" and not Customer.objects.filter(name__endswith="测试商店").exists()
+    run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.result["created"]) == ("done", 5)
+    assert Customer.objects.filter(name__endswith="测试商店").count() == 5
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+def test_a_queued_import_cancelled_before_the_worker_starts_writes_nothing(world: World, settings):
+    settings.KEHU_IMPORT_INLINE_ROWS = 2
+    job = import_check(configured(world.cathy, shops(5)), world.cathy)
+    run_worker()
+    job.refresh_from_db()
+    job = import_commit(job, world.cathy)
+    job = import_cancel(job, world.cathy)
+    assert job.status == "cancelled"
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not Customer.objects.filter(name__endswith="测试商店").exists()
+
+
+def test_a_check_cancelled_while_checking_ends_cancelled(world: World, settings):
+    settings.KEHU_IMPORT_INLINE_ROWS = 2
+    job = import_check(configured(world.cathy, shops(5)), world.cathy)
+    job = import_cancel(job, world.cathy)
+    assert job.status == "checking"  # the worker sees the request
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_cancelled_midway_rolls_back_and_progress_is_live_meanwhile(settings):
+    """The commit runs in this thread; another thread, like the web page, watches progress and cancels."""
+    world = World()
+    settings.KEHU_IMPORT_BATCH_ROWS = 50
+    job = import_check(configured(world.cathy, shops(1500)), world.cathy)
+    assert job.status == "checked"
+    seen: list[dict[str, Any]] = []
+    watching = ImportJob.objects.get(pk=job.pk)
+    watching.status = ImportJob.Status.RUNNING
+
+    def watch_and_cancel() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            progress = import_progress(watching)
+            seen.append(progress)
+            if progress["phase"] == "write" and progress["done"] >= 200:
+                import_cancel(watching, world.cathy)
+                return
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch_and_cancel)
+    settings.KEHU_IMPORT_INLINE_ROWS = 10_000
+    watcher.start()
+    job = import_commit(job, world.cathy)
+    watcher.join()
+    assert job.status == "cancelled"
+    assert not Customer.objects.filter(name__endswith="测试商店").exists()
+    live = [p for p in seen if p["phase"] == "write" and 0 < p["done"] < p["total"]]
+    assert live and live[-1]["total"] == 1500 and live[-1]["status"] == "running"
