@@ -20,10 +20,13 @@ install: $(VENV)/.installed messages
 messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d kehu/locale -D django
 
+# The task worker (large customer imports) runs beside the web server and stops with it (Ctrl-C).
 run: install
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py demo --if-empty
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py db_worker --no-reload -v 0 & worker=$$!; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	@command -v chromium >/dev/null || command -v /usr/bin/chromium >/dev/null || \
