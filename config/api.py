@@ -8,6 +8,7 @@ from kehu.customers.api.contacts import ContactViewSet
 from kehu.customers.api.customers import CustomerViewSet
 from kehu.customers.api.fields import CustomFieldViewSet
 from kehu.customers.api.groups import GroupViewSet, TagViewSet
+from kehu.customers.api.imports import ImportJobViewSet
 from kehu.customers.api.lending import GrantViewSet
 
 router = DefaultRouter()
@@ -17,6 +18,7 @@ router.register("groups", GroupViewSet, basename="group")
 router.register("tags", TagViewSet, basename="tag")
 router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("grants", GrantViewSet, basename="grant")
+router.register("imports", ImportJobViewSet, basename="import")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("org-units", OrgUnitViewSet, basename="org-unit")
 router.register("users", UserViewSet, basename="user")

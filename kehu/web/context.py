@@ -15,6 +15,7 @@ NAV: list[tuple[str, Any, Any]] = [
     ("customers:groups", _("Groups"), None),
     ("customers:grants", _("Card loans"), None),
     ("accounts:audit", _("Audit log"), scope.can_read_audit_log),
+    ("customers:import-list", _("Import"), scope.can_import),
     ("customers:duplicates", _("Duplicates"), scope.can_restore),  # custodian and admin
     ("customers:fields", _("Custom fields"), scope.can_manage_custom_fields),
     ("api-docs", _("API"), None),

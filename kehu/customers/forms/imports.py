@@ -161,10 +161,13 @@ def duplicate_rows(user: Any, duplicates: Sequence[dict[str, Any]]) -> list[dict
     visible = set(Customer.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
     rows = []
     for row in duplicates:
-        shown = [
-            {**match, "url": reverse("customers:detail", args=[match["id"]])}
-            for match in row.get("matches", []) if match.get("id") in visible
-        ]
-        rows.append({"row": row.get("row"), "name": row.get("name", ""), "matches": shown,
-                     "hidden": len(row.get("matches", [])) - len(shown)})
+        shown, hidden = [], 0
+        for match in row.get("matches", []):
+            if match.get("id") is None:  # an earlier row of the same file
+                shown.append({**match, "url": ""})
+            elif match["id"] in visible:
+                shown.append({**match, "url": reverse("customers:detail", args=[match["id"]])})
+            else:
+                hidden += 1
+        rows.append({"row": row.get("row"), "name": row.get("name", ""), "matches": shown, "hidden": hidden})
     return rows

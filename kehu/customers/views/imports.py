@@ -72,7 +72,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def import_new(request: HttpRequest) -> HttpResponse:
     if refused := _refuse(request):
         return refused
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         try:
             job = import_upload(request.user, form.cleaned_data["file"])
@@ -136,11 +136,14 @@ def import_stop(request: HttpRequest, job_id: int) -> HttpResponse:
         return refused
     job = _job(request, job_id)
     try:
-        import_cancel(job, request.user)
+        job = import_cancel(job, request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The import was cancelled; nothing was written."))
+        if job.status == Status.CANCELLED:
+            messages.success(request, _("The import was cancelled; nothing was written."))
+        else:
+            messages.info(request, _("Cancel requested: the work stops at its next step and nothing is written."))
     return redirect("customers:import-detail", job_id=job.pk)
 
 
