@@ -54,6 +54,11 @@ class Relation:
     def is_m2m(self) -> bool:
         return bool(self.through_own)
 
+    @property
+    def key(self) -> str:
+        """Stable name for the audit log: app.model.field_to_customer."""
+        return f"{self.model._meta.label_lower}.{self.through_own or self.fk}"
+
 
 def is_history_model(model: type[models.Model]) -> bool:
     """django-simple-history's historical models: immutable history, never moved."""

@@ -171,8 +171,9 @@ class CustomerViewSet(viewsets.ModelViewSet):
 
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request: Request, pk: str) -> Response:
-        """Who changed which field of the card and its contacts, from what to what; newest first."""
-        customer = customer_get(user=request.user, customer_id=parse_id(pk))
+        """Who changed which field of the card and its contacts, from what to what; newest first.
+        A merged-away card's id answers the survivor's history (which includes the merged card's)."""
+        customer = customer_get_resolved(user=request.user, customer_id=parse_id(pk)).customer
         card_view_record(actor=request.user, customer=customer, request=request)
         entries = customer_history(user=request.user, customer=customer)
         results = HistoryEntrySerializer(entries, many=True).data

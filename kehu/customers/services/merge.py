@@ -207,7 +207,7 @@ def _move_all(survivor: Customer, merged: Customer, actor: User) -> dict[str, in
                 % {"rows": relation.label}
             ]}) from None
         if count:
-            moved[relation.label] = moved.get(relation.label, 0) + count
+            moved[relation.key] = count
     return moved
 
 

@@ -119,6 +119,8 @@ def test_the_history_of_the_survivor_carries_the_merge_note(world: World) -> Non
     customer_merge(world.cathy, survivor=world.alice_card, merged=gone, choices={}, survivor_version=1, merged_version=1)
     entries = results(api_as(world.cathy).get(f"/api/v1/customers/{world.alice_card.pk}/history/"))
     assert f"merged {gone.code} into this card" in [e["note"] for e in entries]
+    followed = results(api_as(world.alice).get(f"/api/v1/customers/{gone.pk}/history/"))  # the tombstone's id
+    assert [e["note"] for e in followed] == [e["note"] for e in entries]
 
 
 def test_schema_documents_the_merge_action(world: World) -> None:
