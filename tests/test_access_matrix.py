@@ -6,6 +6,7 @@ Cards: alice_card (rep Alice, Beijing), bob_card (rep Bob, Beijing), carol_card 
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -213,3 +214,23 @@ def test_import_by_role(world: World, username: str):
         with pytest.raises(Forbidden):
             import_upload(user, upload)
         assert not import_jobs_visible_to(user).exists()
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_import_pages_and_api_by_role(world: World, username: str):
+    from kehu.customers.imports import import_upload
+    from kehu.customers.models import ImportJob
+
+    user = getattr(world, username)
+    job = import_upload(world.cathy, SimpleUploadedFile("c.csv", "名称\n甲\n".encode()))
+    expected = 200 if username in IMPORTS else 403
+    browser, api = browser_as(user), api_as(user)
+    for route in ("customers:import-list", "customers:import-new", "customers:import-template"):
+        assert browser.get(reverse(route)).status_code == expected, route
+    for route in ("customers:import-detail", "customers:import-progress"):
+        assert browser.get(reverse(route, args=[job.pk])).status_code == expected, route
+    for path in ("/api/v1/imports/", f"/api/v1/imports/{job.pk}/", f"/api/v1/imports/{job.pk}/problems/",
+                 "/api/v1/imports/template/"):
+        assert api.get(path).status_code == expected, path
+    assert api.post(f"/api/v1/imports/{job.pk}/cancel/").status_code == (400 if username in IMPORTS else 403)
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.UPLOADED
