@@ -176,6 +176,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a `status` with different choices; name the import job's so neither is guessed.
+    "ENUM_NAME_OVERRIDES": {"ImportStatusEnum": "kehu.customers.models.imports.ImportJob.Status"},
 }
 
 LOGGING = {

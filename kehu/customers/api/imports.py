@@ -111,8 +111,8 @@ class ConfigureSerializer(serializers.Serializer):
         help_text='Column index (as a string) → target key, e.g. {"0": "name", "1": "code", "2": ""}; '
                   '"" leaves the column out. Columns not named keep their current target.',
     )
-    mode = serializers.ChoiceField(choices=ImportMode.values, required=False)
-    on_error = serializers.ChoiceField(choices=OnError.values, required=False)
+    mode = serializers.ChoiceField(choices=ImportMode.choices, required=False)
+    on_error = serializers.ChoiceField(choices=OnError.choices, required=False)
     import_duplicates = serializers.BooleanField(required=False)
 
     def validate_mapping(self, mapping: dict[str, str]) -> dict[int, str]:

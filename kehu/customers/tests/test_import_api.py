@@ -207,12 +207,12 @@ def test_the_schema_describes_the_import_endpoints(world: World):
     assert "multipart/form-data" in paths["/api/v1/imports/"]["post"]["requestBody"]["content"]
 
 
-def test_the_schema_of_the_import_endpoints_generates_without_warnings():
+def test_the_schema_generates_without_warnings():
     from drf_spectacular.drainage import GENERATOR_STATS
     from drf_spectacular.generators import SchemaGenerator
 
     GENERATOR_STATS.reset()
     with GENERATOR_STATS.silence():
-        SchemaGenerator().get_schema(request=None, public=True)
-    messages = [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
-    assert not [m for m in messages if "import" in m.lower()], messages
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache] == []
+    assert schema["components"]["schemas"]["ImportStatusEnum"]["enum"] == list(ImportJob.Status.values)
