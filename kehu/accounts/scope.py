@@ -48,10 +48,15 @@ def customer_q(user: Any, prefix: str = "") -> Q | None:
     archived = Q() if user.role in SEE_ARCHIVED_ROLES else Q(**{f"{p}archived_at__isnull": True})
     if user.role in SEE_ALL_ROLES:
         return archived if archived else None
-    lent = AccessGrant.objects.active().filter(grantee=user).values("customer_id")
-    visible = Q(**{f"{p}owner": user}) | Q(**{f"{p}pk__in": lent})
+    # The loans and the subtree are read first and passed as id lists: inside an OR, an
+    # `IN (SELECT …)` keeps both databases off the owner/org-unit indexes and makes every count
+    # a scan of all cards (bench slow spot 2). Both lists are short (a user's loans, a subtree).
+    lent = list(AccessGrant.objects.active().filter(grantee=user).values_list("customer_id", flat=True))
+    visible = Q(**{f"{p}owner": user})
+    if lent:
+        visible |= Q(**{f"{p}pk__in": lent})
     if user.role == Role.MANAGER and user.org_unit_id:
-        visible |= Q(**{f"{p}org_unit__in": subtree_unit_ids(user)})
+        visible |= Q(**{f"{p}org_unit__in": list(subtree_unit_ids(user).values_list("id", flat=True))})
     return visible & archived
 
 

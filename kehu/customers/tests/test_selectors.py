@@ -166,7 +166,7 @@ def test_history_of_one_card_leaves_out_other_cards(world, edited):
 
 
 def test_a_visible_card_is_found_with_its_owner_and_unit(world, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the card with owner, unit and upstream; its tags
+    with django_assert_num_queries(3):  # the rep's loans (scope); the card with owner, unit and upstream; its tags
         card = customer_get(user=world.alice, customer_id=str(world.alice_card.pk))
         assert (card.owner.username, card.org_unit.code) == ("alice", "BJ")
 
