@@ -369,3 +369,11 @@ def test_the_navigation_and_the_customer_list_offer_import_only_to_importers(wor
         page = browser_as(getattr(world, username)).get(reverse("customers:list")).content.decode()
         assert (f'href="{url}"' in page) is sees, username
         assert (f'href="{reverse("customers:import-new")}"' in page) is sees, username
+
+
+def test_on_the_import_pages_only_import_is_the_current_nav_entry(cathy: Client):
+    page = cathy.get(reverse("customers:import-list")).content.decode()
+    current = re.findall(r'<a href="([^"]+)" class="active" aria-current="page">', page)
+    assert current == [reverse("customers:import-list")]
+    listing = cathy.get(reverse("customers:list")).content.decode()
+    assert re.findall(r'<a href="([^"]+)" class="active" aria-current="page">', listing) == [reverse("customers:list")]
