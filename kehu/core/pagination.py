@@ -21,6 +21,24 @@ from django.db.models import F, Model, OrderBy, Q, QuerySet
 from django.http import HttpRequest
 
 BIGINT_MAX = 2**63 - 1
+# Lists count at most this many matches and then say "10,000+": an exact COUNT over a million
+# cards costs more than the whole page (bench slow spot 4).
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many rows match: exact when `capped` is False, else at least `value` (= the cap)."""
+
+    value: int
+    capped: bool
+
+
+def capped_count(queryset: QuerySet[Any], cap: int | None = None) -> Total:
+    """Count at most `cap` + 1 rows of `queryset` (no ordering: any index may serve it)."""
+    cap = COUNT_CAP if cap is None else cap
+    found = queryset.order_by()[: cap + 1].count()
+    return Total(cap, True) if found > cap else Total(found, False)
 
 
 @dataclass(frozen=True)

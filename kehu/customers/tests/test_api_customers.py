@@ -46,7 +46,7 @@ def test_list_shows_each_role_its_cards(world, who, expected):
     assert response.status_code == 200
     assert names(response) == expected
     assert response.json()["count"] == len(expected)
-    assert set(response.json()) == {"count", "next", "previous", "results"}
+    assert set(response.json()) == {"count", "count_capped", "next", "previous", "results"}
 
 
 def test_anonymous_gets_401(world, api):

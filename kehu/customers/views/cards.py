@@ -25,7 +25,7 @@ from kehu.accounts import scope
 from kehu.accounts.audit import audit_record, card_view_record
 from kehu.accounts.models import AuditAction, Role, User
 from kehu.core.errors import Forbidden, NotFound, VersionConflict
-from kehu.core.pagination import keyset_page
+from kehu.core.pagination import capped_count, keyset_page
 from kehu.customers import selectors
 from kehu.customers.completeness import missing_items
 from kehu.customers.custom_fields import active_fields
@@ -163,7 +163,8 @@ def card_list(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "filter_fields": visible_filter_fields(filterset),
         "page": page,
-        "total": rows.count(),
+        "total": (total := capped_count(rows)).value,
+        "total_capped": total.capped,
         "ordering": ordering,
         "ordering_chosen": ordering if ordering == request.GET.get("ordering") else "",
         "sort": _sort_links(request, ordering),
