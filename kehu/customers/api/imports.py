@@ -6,6 +6,7 @@ reach any of it (403 otherwise); another person's job answers 404 like a missing
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -43,6 +44,7 @@ from kehu.customers.imports import (
 )
 from kehu.customers.models import ImportJob, ImportMode, OnError
 
+COLUMN_INDEX = re.compile(r"[0-9]{1,6}")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_LANGUAGES = {"zh": "zh-hans", "en": "en"}
 WORKING = {ImportJob.Status.CHECKING, ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}
@@ -120,7 +122,7 @@ class ConfigureSerializer(serializers.Serializer):
         parsed: dict[int, str] = {}
         for key, target in mapping.items():
             text = str(key)
-            if not text.isdigit() or int(text) >= columns:
+            if not COLUMN_INDEX.fullmatch(text) or int(text) >= columns:
                 raise serializers.ValidationError(
                     _("“%(key)s” is not a column of this file: use a column index from 0 to %(last)s.")
                     % {"key": text[:50], "last": columns - 1}

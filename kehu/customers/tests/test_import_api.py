@@ -119,6 +119,8 @@ def test_commit_before_check_is_a_400(cathy: APIClient, job: dict):
     ({"mapping": {"zero": "name"}}, "mapping"),                    # not a column index
     ({"mapping": {"7": "name"}}, "mapping"),                       # no such column
     ({"mapping": {"-1": "name"}}, "mapping"),
+    ({"mapping": {"²": "name"}}, "mapping"),                       # a digit to str.isdigit, not to int()
+    ({"mapping": {"99999999999999999999999": "name"}}, "mapping"),
     ({"mapping": {"2": "no_such_target"}}, "mapping"),             # unknown target (the engine says so)
     ({"mapping": {"1": "name"}}, "mapping"),                       # a target used twice
     ({"mapping": {"0": ""}}, "mapping"),                           # name not mapped for create
@@ -216,3 +218,33 @@ def test_the_schema_generates_without_warnings():
         schema = SchemaGenerator().get_schema(request=None, public=True)
     assert [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache] == []
     assert schema["components"]["schemas"]["ImportStatusEnum"]["enum"] == list(ImportJob.Status.values)
+
+
+ODD_PATCHES = [
+    0, [], "text", {"mapping": None}, {"mapping": ""}, {"mapping": {"0": None}}, {"mapping": {"0": 5}},
+    {"mapping": {"0": True}}, {"mapping": {"0": "name\x00"}}, {"mapping": {"0": "x" * 5000}},
+    {"mode": None}, {"mode": ["create"]}, {"on_error": {}}, {"import_duplicates": None}, {"\x00": 1},
+]
+
+
+@pytest.mark.parametrize("body", ODD_PATCHES)
+def test_odd_patch_bodies_answer_400_never_500(cathy: APIClient, job: dict, body):
+    response = cathy.patch(f"{URL}{job['id']}/", body, format="json")
+    assert response.status_code == 400, (body, response.status_code)
+    assert ImportJob.objects.get(pk=job["id"]).status == "uploaded"
+
+
+def test_odd_uploads_never_answer_500(cathy: APIClient):
+    odd = [
+        {"file": "not a file"},
+        {"file": SimpleUploadedFile("nul.csv", "名称\x00,编码\n甲\x00,A1\n".encode())},
+        {"file": SimpleUploadedFile("bin.csv", bytes(range(256)) * 20)},
+        {"file": SimpleUploadedFile("x" * 400 + ".csv", "名称\n甲\n".encode())},
+        {"file": SimpleUploadedFile("noext", "名称\n甲\n".encode())},
+        {"file": SimpleUploadedFile("only-header.csv", "名称,编码\n".encode())},
+    ]
+    for data in odd:
+        response = cathy.post(URL, data, format="multipart")
+        assert response.status_code in (201, 400), (data, response.status_code)
+    assert cathy.post(URL, {"file": None}, format="json").status_code == 400
+    assert cathy.post(URL, b"\xff\xfe", content_type="application/octet-stream").status_code in (400, 415)
