@@ -59,8 +59,8 @@ def cell_string(raw: Any) -> str:
 
 
 def check_formula(raw: Any) -> None:
-    if raw is FORMULA_ERROR or (isinstance(raw, str) and raw.strip().upper() in ERROR_LITERALS):
-        shown = "" if raw is FORMULA_ERROR else raw.strip()
+    if isinstance(raw, str) and (raw == FORMULA_ERROR or raw.strip().upper() in ERROR_LITERALS):
+        shown = "" if raw == FORMULA_ERROR else raw.strip()
         raise CellError(
             _("This cell's formula gives an error %(error)s; fix the formula or type the value.") % {"error": shown}
         )

@@ -25,11 +25,13 @@ from kehu.customers.dedupe import Keys
 from kehu.customers.imports.convert import CellError, Lookups, build_converters, check_formula, is_empty
 from kehu.customers.imports.dupes import DuplicateFinder
 from kehu.customers.imports.errors import ImportCancelled
+from kehu.customers.imports.parallel import prepared_batches, worker_count
 from kehu.customers.imports.progress import Progress
 from kehu.customers.imports.reader import Table, cell_text
 from kehu.customers.imports.targets import CONTACT_KEYS, CUSTOM_PREFIX
 from kehu.customers.imports.write import Writer
 from kehu.customers.models import Customer, ImportJob, ImportMode
+from kehu.customers.search import build_search_text
 
 MAX_PROBLEMS = 1000
 MAX_DUPLICATES = 500
@@ -47,6 +49,8 @@ class Row:
     existing: Customer | None = None
     custom_clean: dict[str, Any] = field(default_factory=dict)
     keys: Keys | None = None
+    geo_card: dict[str, Any] | None = None  # the card as a new card would be saved (geocoded)
+    search_text: str = ""
 
 
 @dataclass
@@ -90,10 +94,11 @@ class ImportRun:
     def run(self) -> Outcome:
         size = max(1, settings.KEHU_IMPORT_BATCH_ROWS)
         rows = self.table.iter_rows()
-        while batch := list(itertools.islice(rows, size)):
+        batches = iter(lambda: list(itertools.islice(rows, size)), [])
+        for prepared in prepared_batches(self, batches, worker_count(self.table.total_rows)):
             if self.progress is not None and self.progress.cancelled():
                 raise ImportCancelled
-            self._batch([self._convert(number, cells) for number, cells in batch])
+            self._batch(prepared)
             if self.progress is not None:
                 self.progress.advance(self.counts["rows"])
         if self.progress is not None:
@@ -122,6 +127,21 @@ class ImportRun:
             self.counts[UNCHANGED] += unchanged
 
     # --- one row -------------------------------------------------------------------------------
+    def prepare_row(self, number: int, cells: list[Any]) -> Row:
+        """What needs no database: conversion, geocode, duplicate keys, search text (worker processes)."""
+        from kehu.customers.services.cards import _geocoded
+
+        row = self._convert(number, cells)
+        if not row.errors and row.card.get("name"):
+            row.geo_card = _geocoded(row.card)
+            row.keys = Keys.of(row.geo_card)
+            if self.writer is not None and row.card.get("code"):
+                card = row.card
+                row.search_text = build_search_text(
+                    name=card["name"], short_name=card.get("short_name", ""), code=card["code"], phone=card.get("phone", "")
+                )
+        return row
+
     def _convert(self, number: int, cells: list[Any]) -> Row:
         row = Row(number)
         for index, key in self.mapping.items():
@@ -199,11 +219,13 @@ class ImportRun:
     def _prepare_create(self, row: Row) -> None:
         from kehu.customers.services.cards import _geocoded
 
-        row.card = _geocoded(row.card)
+        if row.geo_card is None:
+            row.geo_card = _geocoded(row.card)
+            row.keys = Keys.of(row.geo_card)
+        row.card = row.geo_card
         owner = row.card.get("owner")
         if owner and not row.card.get("org_unit"):
             row.card["org_unit"] = self.lookups.user_units.get(owner)
-        row.keys = Keys.of(row.card)
 
     def _flag_duplicates(self, row: Row) -> None:
         assert row.keys is not None

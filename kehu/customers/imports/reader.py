@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 from kehu.customers.imports.errors import ImportFileError
 
 ERROR_LITERALS = frozenset({"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"})
-FORMULA_ERROR = object()  # marks a cell whose formula evaluated to an error
+# Marks a cell whose formula evaluated to an error; a string, so it survives pickling to worker processes.
+FORMULA_ERROR = "\x00#formula-error\x00"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _BINARY_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"BM", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")
@@ -236,7 +237,7 @@ def _csv_rows(table: Table) -> Iterator[list[Any]]:
 
 def cell_text(value: Any) -> str:
     """A cell as a person reads it (problem reports, sample rows)."""
-    if value is FORMULA_ERROR:
+    if value == FORMULA_ERROR:
         return "#ERROR"
     if hasattr(value, "isoformat"):
         return value.isoformat()

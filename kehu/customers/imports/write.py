@@ -17,6 +17,7 @@ from django.db.models import Max
 from kehu.accounts.models import User
 from kehu.customers.completeness import completeness_score
 from kehu.customers.imports.convert import fold
+from kehu.customers.imports.sql import NewRow, defaults, insert_history, insert_objects
 from kehu.customers.models import Contact, Customer, CustomField, GeoPrecision, ImportJob
 from kehu.customers.search import build_search_text
 
@@ -32,6 +33,8 @@ class Writer:
         self.reason = f"import #{job.pk}"
         self.created = self.updated = self.contacts = 0
         self._next_number = (Customer.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+        self._card_defaults, self._contact_defaults = defaults(Customer), defaults(Contact)
+        self._attnames = {f.name: f.attname for f in Customer._meta.concrete_fields}
 
     # --- new cards -----------------------------------------------------------------------------
     def _codes(self, count: int) -> list[str]:
@@ -48,17 +51,18 @@ class Writer:
                         break
         return codes
 
-    def _new_card(self, row: Row) -> tuple[Customer, Contact | None]:
-        customer = Customer(created_at=self.now, updated_at=self.now)
+    def _new_card(self, row: Row) -> tuple[NewRow, NewRow | None]:
+        values = {**self._card_defaults, "created_at": self.now, "updated_at": self.now}
         for name, value in row.card.items():
-            if name == "geo_message":
-                continue
-            setattr(customer, Customer._meta.get_field(name).attname, value)
-        customer.custom = row.custom_clean
+            if name != "geo_message":
+                values[self._attnames[name]] = value
+        values["custom"] = row.custom_clean
+        customer = NewRow(values)
         contact = None
         if row.contact.get("name"):
-            contact = Contact(is_primary=True, created_at=self.now, updated_at=self.now, **row.contact)
-        customer.completeness = completeness_score(customer, [contact] if contact else [], self.fields)
+            contact = NewRow({**self._contact_defaults, "is_primary": True, "created_at": self.now,
+                              "updated_at": self.now, **row.contact})
+        customer.completeness = completeness_score(customer, [contact] if contact else [], self.fields)  # type: ignore[arg-type]
         return customer, contact
 
     def _create(self, rows: list[Row]) -> None:
@@ -66,17 +70,17 @@ class Writer:
         missing = [c for c, _contact in pairs if not c.code]
         for customer, code in zip(missing, self._codes(len(missing)), strict=True):
             customer.code = code
-        for customer, _contact in pairs:
-            customer.search_text = build_search_text(
+        for row, (customer, _contact) in zip(rows, pairs, strict=True):
+            customer.search_text = row.search_text or build_search_text(
                 name=customer.name, short_name=customer.short_name, code=customer.code, phone=customer.phone
             )
         customers = [c for c, _contact in pairs]
-        Customer.objects.bulk_create(customers, batch_size=DB_BATCH)
+        insert_objects(Customer, customers)
         self._history(Customer, customers)
         contacts = []
         for customer, contact in pairs:
             if contact is not None:
-                contact.customer_id = customer.pk
+                contact.customer_id = customer.id
                 contacts.append(contact)
         self._save_contacts(contacts, [])
         self.created += len(customers)
@@ -156,7 +160,7 @@ class Writer:
     # --- shared --------------------------------------------------------------------------------
     def _save_contacts(self, new: list[Contact], changed: list[Contact]) -> None:
         if new:
-            Contact.objects.bulk_create(new, batch_size=DB_BATCH)
+            insert_objects(Contact, new)
             self._history(Contact, new)
         if changed:
             fields = ["name", "title", "mobile", "phone", "email", "wechat", "version", "updated_at"]
@@ -165,9 +169,8 @@ class Writer:
         self.contacts += len(new)
 
     def _history(self, model: Any, objs: list[Any], *, update: bool = False) -> None:
-        model.history.bulk_history_create(
-            objs, batch_size=DB_BATCH, update=update, default_user=self.actor,
-            default_change_reason=self.reason, default_date=self.now,
+        insert_history(
+            model, objs, history_type="~" if update else "+", user_id=self.actor.pk, reason=self.reason, when=self.now
         )
 
     def write_batch(self, creates: list[Row], updates: list[Row]) -> int:
