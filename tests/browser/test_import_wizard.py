@@ -118,3 +118,33 @@ def test_the_wizard_fits_a_phone_screen(phone_page: Any, world: World, tmp_path:
     expect(page.locator(".problem-table tbody tr")).to_have_count(1)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the check page scrolls sideways on a phone: {width}px"
+
+
+def test_a_large_file_shows_a_live_progress_bar_and_can_be_cancelled(
+    page: Any, world: World, tmp_path: Path, settings
+):
+    from kehu.customers.tests.test_import_task import run_worker
+
+    settings.KEHU_IMPORT_INLINE_ROWS = 1  # two rows count as large: the check and import go to the worker
+    log_in(page, "cathy")
+    page.goto(f"{page.base_url}/customers/imports/new/")
+    page.set_input_files("input[type=file]", str(workbook(tmp_path / "large.xlsx")))
+    page.locator("button[type=submit].primary").click()
+    page.select_option("select[name=col_0]", "name")
+    page.locator("button[type=submit].primary").click()
+
+    # Checking in the background: the progress bar polls; when the worker is done the page turns
+    # into the check results by itself.
+    expect(page.locator("#import-progress progress")).to_be_visible()
+    expect(page.locator("#import-progress .phase")).to_contain_text(re.compile("检查|Checking"))
+    run_worker()
+    expect(page.locator(".problem-table tbody tr")).to_have_count(1)
+
+    # The import waits for the worker; Cancel stops it before anything is written.
+    page.locator("#import-commit").click()
+    expect(page.locator("#import-progress .phase")).to_contain_text(re.compile("等待|Waiting"))
+    page.locator("#import-cancel").click()
+    expect(page.locator(".import-status-cancelled").first).to_be_visible()
+    run_worker()
+    assert ImportJob.objects.get().status == ImportJob.Status.CANCELLED
+    assert not Customer.objects.filter(code__startswith="IMPB").exists()
