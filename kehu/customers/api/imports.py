@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -56,7 +57,7 @@ LIST_FIELDS = (
 
 
 class CanImport(permissions.BasePermission):
-    message = _("Only a custodian or an administrator can import customers.")
+    message = gettext_lazy("Only a custodian or an administrator can import customers.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(request.user and request.user.is_authenticated and scope.can_import(request.user))

@@ -256,6 +256,25 @@ def test_import_before_the_check_is_refused_with_400(cathy: Client):
     assert Customer.objects.filter(code__startswith="IMP").count() == 0
 
 
+def test_an_import_the_engine_refuses_shows_why_with_400(cathy: Client):
+    job = check(cathy, upload(cathy), on_error="stop")  # a stale page could still post the disabled button
+    response = cathy.post(reverse("customers:import-commit", args=[job.pk]))
+    assert response.status_code == 400
+    assert "the import stops on errors" in response.content.decode()
+    assert Customer.objects.filter(code__startswith="IMP").count() == 0
+
+
+def test_a_failed_import_shows_the_error_and_a_way_back(cathy: Client):
+    job = check(cathy, upload(cathy))
+    job.file.delete(save=False)  # the stored upload is gone (a cleaned disk): the engine cannot reread it
+    cathy.post(reverse("customers:import-commit", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.error
+    page = cathy.get(job.get_absolute_url()).content.decode()
+    assert 'class="import-error"' in page and "?step=mapping" in page
+    assert Customer.objects.filter(code__startswith="IMP").count() == 0
+
+
 def test_the_import_list_shows_past_imports_with_their_status(cathy: Client):
     job = check(cathy, upload(cathy))
     cathy.post(reverse("customers:import-commit", args=[job.pk]))
