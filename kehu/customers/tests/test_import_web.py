@@ -396,3 +396,21 @@ def test_on_the_import_pages_only_import_is_the_current_nav_entry(cathy: Client)
     assert current == [reverse("customers:import-list")]
     listing = cathy.get(reverse("customers:list")).content.decode()
     assert re.findall(r'<a href="([^"]+)" class="active" aria-current="page">', listing) == [reverse("customers:list")]
+
+
+def test_the_import_list_costs_the_same_queries_for_many_jobs(cathy: Client, world: World):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kehu.customers.imports import import_upload
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert cathy.get(reverse("customers:import-list")).status_code == 200
+        return len(captured.captured_queries)
+
+    import_upload(world.cathy, csv_upload())
+    one = queries()
+    for user in (world.ada, world.cathy, world.ada):
+        import_upload(user, csv_upload())
+    assert queries() == one
