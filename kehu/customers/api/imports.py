@@ -31,7 +31,7 @@ from kehu.accounts import scope
 from kehu.core.api.fields import parse_id, refuse_unknown_fields
 from kehu.core.errors import NotFound
 from kehu.customers.api.customers import FileFormatNegotiation
-from kehu.customers.forms.imports import check_upload_size
+from kehu.customers.forms.imports import check_upload_size, duplicate_rows
 from kehu.customers.imports import (
     ImportFileError,
     import_cancel,
@@ -80,10 +80,25 @@ class ImportJobListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DuplicateMatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="null: an earlier row of the same file.")
+    code = serializers.CharField(allow_blank=True)
+    name = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class DuplicateRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    name = serializers.CharField(allow_blank=True)
+    matches = DuplicateMatchSerializer(many=True, help_text="Only cards the asking user may see.")
+    hidden = serializers.IntegerField(help_text="Matching cards the asking user may not see.")
+
+
 class ImportJobSerializer(ImportJobListSerializer):
     """One job with what the wizard shows: columns, samples, guessed mapping, duplicates, live progress."""
 
     progress = serializers.SerializerMethodField()
+    duplicates = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportJob
@@ -93,6 +108,11 @@ class ImportJobSerializer(ImportJobListSerializer):
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, job: ImportJob) -> dict[str, Any]:
         return import_progress(job)
+
+    @extend_schema_field(DuplicateRowSerializer(many=True))
+    def get_duplicates(self, job: ImportJob) -> list[dict[str, Any]]:
+        rows = duplicate_rows(self.context["request"].user, job.duplicates or [])
+        return DuplicateRowSerializer(rows, many=True).data
 
 
 class UploadSerializer(serializers.Serializer):

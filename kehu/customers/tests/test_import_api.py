@@ -96,6 +96,16 @@ def test_check_before_the_mapping_is_confirmed_is_a_400(cathy: APIClient, job: d
     assert response.status_code == 400 and "status" in response.json()
 
 
+def test_likely_duplicates_name_only_cards_the_asker_may_see(cathy: APIClient, world: World):
+    text = f"客户名称,客户编码,电话\n{world.alice_card.name},IMP101,{world.alice_card.phone}\n"
+    job = post_file(cathy, csv_upload(text)).json()
+    cathy.patch(f"{URL}{job['id']}/", {})
+    [row] = cathy.post(f"{URL}{job['id']}/check/").json()["duplicates"]
+    assert row["row"] == 2 and row["hidden"] == 0
+    assert [m["id"] for m in row["matches"]] == [world.alice_card.pk]
+    assert set(row["matches"][0]) == {"id", "code", "name", "reason"}
+
+
 def test_commit_writes_and_reports_the_result(cathy: APIClient, job: dict):
     assert cathy.patch(f"{URL}{job['id']}/", {}).status_code == 200  # the guessed mapping, confirmed
     assert cathy.post(f"{URL}{job['id']}/check/").json()["status"] == "checked"
