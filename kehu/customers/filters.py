@@ -6,8 +6,10 @@ from typing import Any
 
 import django_filters as df
 from django import forms
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import F, Func, Q, QuerySet, TextField
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.models import OrgUnit, Role, User
@@ -82,6 +84,11 @@ class CustomerFilter(df.FilterSet):
         if not needle:
             return queryset
         found = Q(search_text__contains=needle)
+        if len(needle) <= 2 and connection.vendor == "postgresql" and all(ord(c) > 0x7F for c in needle):
+            # One or two Chinese characters have no trigram: ask the grams index (migration 0006).
+            grams = Func(F("search_text"), function="kehu_han_grams", output_field=ArrayField(TextField()))
+            queryset = queryset.alias(han_grams=grams)
+            found &= Q(han_grams__contains=[needle])
         if not self.follow_merged_codes:
             return queryset.filter(found)
         # The code of a card merged into another finds the survivor (one lookup on the unique code).

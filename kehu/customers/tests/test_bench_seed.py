@@ -140,3 +140,14 @@ def test_command_prints_the_rate():
     out = StringIO()
     call_command("bench", "seed", "--customers", "120", "--contacts-per-customer", "2", stdout=out)
     assert "Seeded 120 customers, 240 contacts" in out.getvalue() and "customers/s" in out.getvalue()
+
+
+@pytest.mark.parametrize("needle", ["兴旺", "超市", "店", "北京", "海淀"])
+def test_one_and_two_character_searches_find_exactly_the_substring_matches(seeded, needle):
+    """On PostgreSQL these go through the grams index (migration 0006); the answer must not change."""
+    director = User.objects.get(username="director")
+    expected = set(
+        Customer.objects.filter(search_text__contains=needle, archived_at__isnull=True).values_list("id", flat=True)
+    )
+    assert expected
+    assert set(_list(director, q=needle).values_list("id", flat=True)) == expected
