@@ -40,19 +40,40 @@ test-only:
 lint: install
 	$(VENV)/bin/ruff check kehu config
 
-# The card database benchmark (docs/benchmarks.md): SQLite in a scratch file, and PostgreSQL as
-# well when BENCH_DATABASE_URL names a server (a scratch database is created on it and dropped).
+# The scale benchmarks (docs/benchmarks.md). Each runs on SQLite in a scratch file and, when
+# BENCH_DATABASE_URL names a PostgreSQL server, on a scratch database created there and dropped.
+#   make bench                                         cards + export at the default sizes
+#   make bench BENCH_CUSTOMERS=100000 BENCH_PG_CUSTOMERS=1000000 BENCH_DATABASE_URL=postgres://…
+#   make bench-cards BENCH_ARGS="--repeat 50"          one benchmark, any option of its script
+# Another benchmark joins by adding its target to BENCH_TARGETS (BENCH_TARGETS += bench-xyz).
 BENCH_CUSTOMERS ?= 20000
+BENCH_PG_CUSTOMERS ?= $(BENCH_CUSTOMERS)
+BENCH_EXPORT_CUSTOMERS ?= $(BENCH_CUSTOMERS)
+BENCH_PG_EXPORT_CUSTOMERS ?= $(BENCH_PG_CUSTOMERS)
 BENCH_ARGS ?=
 BENCH_DATABASE_URL ?=
+BENCH_TARGETS ?= bench-cards bench-export
 
+.PHONY: bench-cards bench-export
 bench: install
+	$(MAKE) --no-print-directory $(BENCH_TARGETS)
+
+bench-cards: install
 	$(PY) bench/bench_cards.py --customers $(BENCH_CUSTOMERS) $(BENCH_ARGS) \
 	  --out bench/out/cards-sqlite-$(BENCH_CUSTOMERS).json
 ifneq ($(strip $(BENCH_DATABASE_URL)),)
-	@echo "$(PY) bench/bench_cards.py --customers $(BENCH_CUSTOMERS) $(BENCH_ARGS) --database-url \$$BENCH_DATABASE_URL ..."
-	@$(PY) bench/bench_cards.py --customers $(BENCH_CUSTOMERS) $(BENCH_ARGS) --database-url '$(BENCH_DATABASE_URL)' \
-	  --out bench/out/cards-postgresql-$(BENCH_CUSTOMERS).json
+	@echo "$(PY) bench/bench_cards.py --customers $(BENCH_PG_CUSTOMERS) $(BENCH_ARGS) --database-url \$$BENCH_DATABASE_URL ..."
+	@$(PY) bench/bench_cards.py --customers $(BENCH_PG_CUSTOMERS) $(BENCH_ARGS) --database-url '$(BENCH_DATABASE_URL)' \
+	  --out bench/out/cards-postgresql-$(BENCH_PG_CUSTOMERS).json
+endif
+
+bench-export: install
+	$(PY) bench/bench_export.py --customers $(BENCH_EXPORT_CUSTOMERS) \
+	  --out bench/out/export-sqlite-$(BENCH_EXPORT_CUSTOMERS).json
+ifneq ($(strip $(BENCH_DATABASE_URL)),)
+	@echo "$(PY) bench/bench_export.py --customers $(BENCH_PG_EXPORT_CUSTOMERS) --database-url \$$BENCH_DATABASE_URL ..."
+	@$(PY) bench/bench_export.py --customers $(BENCH_PG_EXPORT_CUSTOMERS) --database-url '$(BENCH_DATABASE_URL)' \
+	  --out bench/out/export-postgresql-$(BENCH_PG_EXPORT_CUSTOMERS).json
 endif
 
 clean:
