@@ -98,6 +98,8 @@ def test_every_card_page_answers_404_for_an_invisible_card(world: World):
         kwargs = {"pk": world.alice_card.pk}
         if "contact_pk" in params:
             kwargs["contact_pk"] = contact.pk
+        if "merged_pk" in params:  # the other card of a merge: one bob sees
+            kwargs["merged_pk"] = world.bob_card.pk
         url = reverse(f"customers:{name}", kwargs=kwargs)
         answers = {client.get(url).status_code, client.post(url, {"version": 1, "reason": "x"}).status_code}
         assert answers in ({404}, {404, 405}), (name, answers)

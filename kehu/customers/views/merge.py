@@ -59,9 +59,9 @@ class MergeForm(forms.Form):
 @domain_errors
 def merge_pick(request: HttpRequest, pk: int) -> HttpResponse:
     """From a card page: "Merge with…" another card, found by its code; this card survives."""
+    customer = selectors.customer_get(user=request.user, customer_id=pk)  # invisible: 404 before 403
     if not scope.can_merge(request.user):
         return forbidden(request, str(NOT_ALLOWED))
-    customer = selectors.customer_get(user=request.user, customer_id=pk)
     form = PickForm(request.GET if "code" in request.GET else None)
     if form.is_bound and form.is_valid():
         other = _by_code(request.user, form.cleaned_data["code"])
@@ -83,10 +83,10 @@ def _by_code(user: User, code: str) -> Customer | None:
 def merge_wizard(request: HttpRequest, pk: int, merged_pk: int) -> HttpResponse:
     """GET: both cards side by side, the differing fields with radios; POST: merge."""
     user = request.user
+    survivor = selectors.customer_get(user=user, customer_id=pk)  # invisible: 404 before 403
+    merged = selectors.customer_get(user=user, customer_id=merged_pk)
     if not scope.can_merge(user):
         return forbidden(request, str(NOT_ALLOWED))
-    survivor = selectors.customer_get(user=user, customer_id=pk)
-    merged = selectors.customer_get(user=user, customer_id=merged_pk)
     try:
         merge_check(user, survivor=survivor, merged=merged)
     except ValidationError as exc:
