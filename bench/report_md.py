@@ -2,6 +2,7 @@
 """Markdown tables from bench_cards.py JSON reports, for docs/benchmarks.md.
 
 .venv/bin/python bench/report_md.py bench/out/cards-*.json
+.venv/bin/python bench/report_md.py --summary|--summary-p95|--summary-cpu|--summary-sql bench/out/cards-*.json
 """
 
 from __future__ import annotations
@@ -53,8 +54,12 @@ def roles_line(report: dict[str, Any]) -> str:
     )
 
 
-def summary(reports: list[dict[str, Any]]) -> str:
-    """Median ms as director / manager / rep, one column per report."""
+SUMMARIES = {"--summary": "median_ms", "--summary-p95": "p95_ms", "--summary-cpu": "cpu_median_ms",
+             "--summary-sql": "sql_execute_ms"}
+
+
+def summary(reports: list[dict[str, Any]], key: str = "median_ms") -> str:
+    """One statistic (median by default) in ms as director / manager / rep, one column per report."""
     names = list(dict.fromkeys(n for r in reports for role in r["measures"] for n in r["measures"][role]))
     head = ["measure"] + [f"{r['database']['vendor']} {r['customers']:,}" for r in reports]
     lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * len(reports) + "|"]
@@ -62,15 +67,15 @@ def summary(reports: list[dict[str, Any]]) -> str:
         label = next(r["measures"][role][name]["label"] for r in reports for role in r["measures"] if name in r["measures"][role])
         cells = [label]
         for r in reports:
-            medians = [f"{m[name]['median_ms']:.0f}" if name in m else "-" for m in r["measures"].values()]
+            medians = [f"{m[name][key]:.0f}" if name in m else "-" for m in r["measures"].values()]
             cells.append(" / ".join(medians))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def main(paths: list[str]) -> int:
-    if paths[:1] == ["--summary"]:
-        print(summary([json.loads(Path(path).read_text()) for path in paths[1:]]))
+    if paths[:1] and paths[0] in SUMMARIES:
+        print(summary([json.loads(Path(path).read_text()) for path in paths[1:]], SUMMARIES[paths[0]]))
         return 0
     for path in paths:
         report = json.loads(Path(path).read_text())
