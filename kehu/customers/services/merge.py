@@ -55,8 +55,6 @@ def _pk(card: Customer | int) -> int:
 
 
 def _lock_pair(actor: User, survivor_id: int, merged_id: int) -> tuple[Customer, Customer]:
-    if survivor_id == merged_id:
-        raise ValidationError({"merged": [_("A card cannot be merged into itself.")]})
     rows = Customer.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk__in=[survivor_id, merged_id])
     found = {c.pk: c for c in rows.order_by("pk")}  # one lock order: no deadlock between two merges
     if survivor_id not in found or merged_id not in found:
@@ -227,10 +225,8 @@ def customer_merge(
     """Merge `merged` into `survivor`. `choices` maps a differing field (custom fields as `custom.<key>`)
     to "survivor" or "merged"; a field left out keeps the default (the survivor's value, or the merged
     card's when only that one is filled in). Both versions must be current (else VersionConflict)."""
-    if not scope.can_merge(user):
-        raise Forbidden(_("Only a custodian or an administrator can merge cards."))
-    keep, gone = _lock_pair(user, _pk(survivor), _pk(merged))
-    _check_pair(user, keep, gone)
+    keep, gone = _lock_pair(user, _pk(survivor), _pk(merged))  # an invisible card: 404 before 403
+    merge_check(user, survivor=keep, merged=gone)
     _check_versions(keep, gone, survivor_version, merged_version)
     picked = _clean_choices(choices)
     picks = _apply_choices(keep, gone, picked)
