@@ -149,15 +149,17 @@ def run_baseline(path: Path, limit: int | None) -> dict[str, Any]:
         def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
             return self.codes.get(value, value)
 
+    text = widgets.CharWidget(allow_blank=True)  # empty cells as "" (the columns are NOT NULL)
+
     class CustomerResource(resources.ModelResource):
-        code = fields.Field(attribute="code", column_name="客户编码")
-        name = fields.Field(attribute="name", column_name="客户名称")
-        short_name = fields.Field(attribute="short_name", column_name="简称")
+        code = fields.Field(attribute="code", column_name="客户编码", widget=text)
+        name = fields.Field(attribute="name", column_name="客户名称", widget=text)
+        short_name = fields.Field(attribute="short_name", column_name="简称", widget=text)
         channel_level = fields.Field(attribute="channel_level", column_name="渠道级别", widget=ChoiceLabelWidget(LEVELS))
         status = fields.Field(attribute="status", column_name="状态", widget=ChoiceLabelWidget(STATUSES))
-        credit_code = fields.Field(attribute="credit_code", column_name="统一社会信用代码")
-        phone = fields.Field(attribute="phone", column_name="电话")
-        address = fields.Field(attribute="address", column_name="地址")
+        credit_code = fields.Field(attribute="credit_code", column_name="统一社会信用代码", widget=text)
+        phone = fields.Field(attribute="phone", column_name="电话", widget=text)
+        address = fields.Field(attribute="address", column_name="地址", widget=text)
         owner = fields.Field(attribute="owner", column_name="负责人", widget=widgets.ForeignKeyWidget(User, "username"))
         credit_limit = fields.Field(attribute="credit_limit", column_name="信用额度", widget=widgets.DecimalWidget())
 

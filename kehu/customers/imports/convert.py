@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -173,10 +174,17 @@ def field_converter(field: models.Field) -> Converter:
         return time
 
     upper = field.name == "credit_code"
+    limit = field.max_length or 0
+    # The max-length validator runs only when the length is over (same message); others always.
+    others = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
 
     def text(raw: Any) -> str:
         value = cell_string(raw)
-        return _validated(field, value.upper() if upper else value)
+        if upper:
+            value = value.upper()
+        if (limit and len(value) > limit) or others:
+            _validated(field, value)
+        return value
     return text
 
 

@@ -146,10 +146,14 @@ class ImportRun:
         row = Row(number)
         for index, key in self.mapping.items():
             raw = cells[index] if index < len(cells) else None
+            if raw is None or raw == "":
+                continue
             try:
-                check_formula(raw)
-                if is_empty(raw):
-                    continue
+                if isinstance(raw, str):
+                    if raw[0] in "#\x00 ":
+                        check_formula(raw)
+                    if is_empty(raw):
+                        continue
                 value = self.converters[index](raw)
             except CellError as exc:
                 row.errors.append((key, cell_text(raw), exc.message))
