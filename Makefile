@@ -52,9 +52,13 @@ BENCH_EXPORT_CUSTOMERS ?= $(BENCH_CUSTOMERS)
 BENCH_PG_EXPORT_CUSTOMERS ?= $(BENCH_PG_CUSTOMERS)
 BENCH_ARGS ?=
 BENCH_DATABASE_URL ?=
-BENCH_TARGETS ?= bench-cards bench-export
+BENCH_TARGETS ?= bench-cards bench-export bench-import
+# Import: a generated .xlsx through Kehu's import and through django-import-export (the baseline,
+# on its first BENCH_IMPORT_BASELINE_ROWS rows: it is slow).
+BENCH_IMPORT_ROWS ?= 100000
+BENCH_IMPORT_BASELINE_ROWS ?= 5000
 
-.PHONY: bench-cards bench-export
+.PHONY: bench-cards bench-export bench-import
 bench: install
 	$(MAKE) --no-print-directory $(BENCH_TARGETS)
 
@@ -74,6 +78,14 @@ ifneq ($(strip $(BENCH_DATABASE_URL)),)
 	@echo "$(PY) bench/bench_export.py --customers $(BENCH_PG_EXPORT_CUSTOMERS) --database-url \$$BENCH_DATABASE_URL ..."
 	@$(PY) bench/bench_export.py --customers $(BENCH_PG_EXPORT_CUSTOMERS) --database-url '$(BENCH_DATABASE_URL)' \
 	  --out bench/out/export-postgresql-$(BENCH_PG_EXPORT_CUSTOMERS).json
+endif
+
+bench-import: install
+	$(PY) bench/bench_import.py --rows $(BENCH_IMPORT_ROWS) --baseline-rows $(BENCH_IMPORT_BASELINE_ROWS) \
+	  --out bench/out/import-sqlite-$(BENCH_IMPORT_ROWS).json
+ifneq ($(strip $(BENCH_DATABASE_URL)),)
+	@$(PY) bench/bench_import.py --rows $(BENCH_IMPORT_ROWS) --baseline-rows $(BENCH_IMPORT_BASELINE_ROWS) \
+	  --database-url '$(BENCH_DATABASE_URL)' --out bench/out/import-postgresql-$(BENCH_IMPORT_ROWS).json
 endif
 
 clean:

@@ -47,6 +47,20 @@ def _maxrss_mb() -> float:
 
 
 # --- the file ------------------------------------------------------------------------------------
+def _distinct(rng: random.Random, name: str, short: str) -> tuple[str, str]:
+    """The demo knows ~50 brand words, so 100k shops would be mostly namesakes; real bases are not.
+    A given name after the brand (鑫源 → 鑫源建华) makes ~3,000 brands, and the planted repeats
+    (phones) stay the main duplicates."""
+    from kehu.customers.demo.names import BRAND_WORDS, GIVEN_NAMES
+
+    for brand in BRAND_WORDS:
+        if brand in name:
+            richer = brand + rng.choice(GIVEN_NAMES)
+            return name.replace(brand, richer, 1), short.replace(brand, richer, 1)
+    return name, short
+
+
+
 def write_file(path: Path, rows: int, seed: int = 7) -> dict[str, int]:
     benchlib.django_setup()
     import xlsxwriter
@@ -66,7 +80,7 @@ def write_file(path: Path, rows: int, seed: int = 7) -> dict[str, int]:
         district = rng.choice(area.districts)
         road = rng.choice(district.roads)
         level = rng.choices(level_keys, weights=[70, 12, 10, 3, 5])[0]
-        name, short = names.shop_name(rng, level, area, district, road)
+        name, short = _distinct(rng, *names.shop_name(rng, level, area, district, road))
         company = level in ("distributor", "wholesaler", "end_user") or rng.random() < 0.3
         credit = names.credit_code(rng, district.adcode, individual=not company) if company else ""
         phone = names.mobile(rng) if rng.random() < 0.6 else names.landline(rng, area)
