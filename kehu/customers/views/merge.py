@@ -116,7 +116,7 @@ def merge_wizard(request: HttpRequest, pk: int, merged_pk: int) -> HttpResponse:
         return _page(request, survivor, merged, fresh, status=409, conflict=True)
     except ValidationError as exc:
         return _page(request, survivor, merged, form, status=400, refusals=exc.messages)
-    messages.success(request, _("%(merged)s was merged into this card.") % {"merged": merged.code})
+    messages.success(request, _("%(code)s was merged into this card.") % {"code": merged.code})
     return redirect("customers:detail", pk=survivor.pk)
 
 
