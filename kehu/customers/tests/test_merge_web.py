@@ -189,3 +189,23 @@ def test_the_archived_list_marks_tombstones_as_merged(client, world: World) -> N
     assert [c.pk for c in response.context["page"].rows] == [gone.pk]
     assert "Merged into another card" in response.content.decode()
     assert gone.name not in client.get(reverse("customers:list")).content.decode()
+
+
+def test_pick_page_suggests_the_likely_duplicates(client, world: World) -> None:
+    gone = twin(world, phone=world.alice_card.phone, province="北京市", city="北京市", district="海淀区")
+    client.force_login(world.cathy)
+    response = client.get(reverse("customers:merge-pick", args=[world.alice_card.pk]))
+    assert [m.customer.pk for m in response.context["suggestions"]] == [gone.pk]
+    assert wizard(world.alice_card, gone) in response.content.decode()
+
+
+def test_a_custom_field_is_chosen_key_by_key(client, world: World) -> None:
+    gone = twin(world)
+    Customer.objects.filter(pk=world.alice_card.pk).update(custom={"shelf": "3"})
+    Customer.objects.filter(pk=gone.pk).update(custom={"shelf": "5"})
+    client.force_login(world.cathy)
+    page = client.get(wizard(world.alice_card, gone))
+    assert 'name="choice_custom.shelf"' in page.content.decode()
+    client.post(wizard(world.alice_card, gone), {"version": 1, "merged_version": 1, "choice_custom.shelf": "merged"})
+    world.alice_card.refresh_from_db()
+    assert world.alice_card.custom == {"shelf": "5"}

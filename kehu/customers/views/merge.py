@@ -21,6 +21,7 @@ from kehu.accounts import scope
 from kehu.accounts.models import User
 from kehu.core.errors import Forbidden, VersionConflict
 from kehu.customers import selectors
+from kehu.customers.dedupe import likely_duplicates
 from kehu.customers.merge_selectors import MERGED, SURVIVOR, FieldDifference, merge_differences, merge_moves
 from kehu.customers.models import Customer
 from kehu.customers.services import customer_merge, merge_check
@@ -69,7 +70,10 @@ def merge_pick(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("customers:merge", pk=customer.pk, merged_pk=other.pk)
         form.add_error("code", _("No card you can see has this code."))
     status = 400 if form.is_bound else 200
-    return render(request, "customers/merge_pick.html", {"customer": customer, "form": form}, status=status)
+    # The cards the duplicate finder would flag for this one, as one-click choices.
+    suggestions = likely_duplicates(user=request.user, data=vars(customer), exclude_id=customer.pk)
+    context = {"customer": customer, "form": form, "suggestions": suggestions}
+    return render(request, "customers/merge_pick.html", context, status=status)
 
 
 def _by_code(user: User, code: str) -> Customer | None:
