@@ -54,6 +54,9 @@ def measure(export_format: str) -> dict[str, Any]:
         for line in export.lines or ():
             size += len(line.encode())
             lines += 1
+            if lines % 100_000 == 0:  # progress on stderr (not captured): a long run shows its memory as it goes
+                print(f"  {export_format}: {lines:,} lines in {time.perf_counter() - started:.0f} s, "
+                      f"peak {_maxrss_mb():.0f} MB", file=sys.stderr, flush=True)
     seconds = time.perf_counter() - started
     return {
         "seconds": round(seconds, 1),
@@ -107,7 +110,7 @@ def main(argv: list[str]) -> int:
         connections.close_all()  # the subprocesses are the ones measured
         for export_format in args.formats.split(","):
             out = subprocess.run(
-                [sys.executable, __file__, "--measure", export_format], check=True, capture_output=True, text=True
+                [sys.executable, __file__, "--measure", export_format], check=True, stdout=subprocess.PIPE, text=True
             ).stdout
             result = {"cards": cards, "format": export_format, **json.loads(out.strip().splitlines()[-1])}
             result["rows_per_second"] = round(cards / result["seconds"]) if result["seconds"] else None
