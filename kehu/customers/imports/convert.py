@@ -140,7 +140,7 @@ def _time(raw: Any) -> datetime.time:
     if isinstance(raw, datetime.time):
         return raw
     if isinstance(raw, float) and 0 <= raw < 1:  # an unformatted Excel time: a fraction of a day
-        seconds = round(raw * 86400)
+        seconds = min(round(raw * 86400), 86399)
         return datetime.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
     text = cell_string(raw).replace("：", ":")
     try:

@@ -158,6 +158,10 @@ class ImportRun:
             except CellError as exc:
                 row.errors.append((key, cell_text(raw), exc.message))
                 continue
+            except (ValueError, TypeError, ArithmeticError, ValidationError):  # one odd cell never stops the import
+                message = _("'%(value)s' cannot be read for this column.") % {"value": cell_text(raw)}
+                row.errors.append((key, cell_text(raw), message))
+                continue
             if key.startswith(CUSTOM_PREFIX):
                 row.custom[key.removeprefix(CUSTOM_PREFIX)] = value
             elif key in CONTACT_KEYS:

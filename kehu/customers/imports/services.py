@@ -249,6 +249,8 @@ def run_check(job_id: int, listener: Listener | None = None) -> ImportJob:
             return _finish(job, Status.CANCELLED)
         except ImportFileError as exc:
             return _finish(job, Status.FAILED, error=exc.message)
+        except OSError:
+            return _finish(job, Status.FAILED, error=_("The uploaded file is gone; upload it again."))
     job.summary, job.problems, job.problem_count = outcome.summary, outcome.problems, outcome.problem_count
     job.duplicates = outcome.duplicates
     return _finish(job, Status.CHECKED)

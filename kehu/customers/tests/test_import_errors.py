@@ -178,3 +178,13 @@ def test_odd_cells_of_every_type_never_raise(world: World):
     assert (4, "credit_limit") in fields, job.problems
     job = import_commit(job, world.cathy)
     assert job.status == "done"
+
+
+def test_a_file_removed_after_upload_fails_the_check_with_a_message(world: World):
+    from kehu.customers.imports import import_check, import_configure
+
+    job = upload(world.cathy, xlsx_bytes([HEADERS, row()]))
+    job = import_configure(job, world.cathy, mapping=job.mapping, mode="create", on_error="skip")
+    Path(job.file.path).unlink()
+    job = import_check(job, world.cathy)
+    assert (job.status, job.error) == ("failed", "The uploaded file is gone; upload it again.")
