@@ -188,3 +188,12 @@ def test_a_file_removed_after_upload_fails_the_check_with_a_message(world: World
     Path(job.file.path).unlink()
     job = import_check(job, world.cathy)
     assert (job.status, job.error) == ("failed", "The uploaded file is gone; upload it again.")
+
+
+def test_problems_are_reported_in_the_uploaders_language(world: World):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        job = checked(world.cathy, xlsx_bytes([["客户名称", "信用额度"], ["甲", 1], ["乙", "abc"]]))
+        assert job.language == "zh-hans"
+        assert format_problem(job.problems[0]) == "第 3 行，信用额度：abc — “abc”不是数字。"
