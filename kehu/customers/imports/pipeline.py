@@ -102,7 +102,6 @@ class ImportRun:
             if self.progress is not None:
                 self.progress.advance(self.counts["rows"])
         if self.progress is not None:
-            self.progress.advance(self.counts["rows"])
             self.progress.publish(force=True)
         contacts = self.writer.contacts if self.writer is not None else 0
         return Outcome(self.counts, self.problems, self.problem_count, self.duplicates, self.stopped, contacts)
