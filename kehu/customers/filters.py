@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, Func, Q, QuerySet, TextField
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.models import OrgUnit, Role, User
@@ -22,6 +22,7 @@ from kehu.customers.models import (
     CustomerStatus,
     CustomFieldType,
     GroupKind,
+    Tag,
     Tier,
 )
 from kehu.customers.search import normalise_query
@@ -49,7 +50,7 @@ class CustomerFilter(df.FilterSet):
     city = df.CharFilter(label=_("city"))
     district = df.CharFilter(label=_("district"))
     group = df.ModelChoiceFilter(label=_("group"), queryset=CustomerGroup.objects.all(), method="filter_group")
-    tag = df.CharFilter(label=_("tag"), field_name="tags__name")
+    tag = df.CharFilter(label=_("tag"), method="filter_tag")
     stale = df.BooleanFilter(label=_("stale"), method="filter_stale", widget=forms.Select(choices=[
         ("", "---------"), ("true", _("Yes")), ("false", _("No"))]))
     archived = df.BooleanFilter(label=_("archived"), method="filter_archived", widget=forms.Select(choices=[
@@ -103,6 +104,16 @@ class CustomerFilter(df.FilterSet):
         exact = Q(code__in={code, code.upper()})
         return queryset.filter(exact | Q(pk=survivor) if survivor else exact)
 
+    def filter_tag(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        # The tag's id is read first: with a constant tag_id the planner knows from its statistics
+        # how common the tag is; joining on the tag's name it guessed, and counted the cards of a
+        # rep's common tag by reading every tagged card (212 ms on 100k cards, bench).
+        tag_id = Tag.objects.filter(name=value).values_list("id", flat=True).first()
+        if tag_id is None:
+            return queryset.none()
+        tagged = Customer.tags.through.objects.filter(customer_id=OuterRef("pk"), tag_id=tag_id)
+        return queryset.filter(Exists(tagged))
+
     def filter_org_unit(self, queryset: QuerySet[Customer], name: str, value: OrgUnit) -> QuerySet[Customer]:
         subtree = OrgUnit.objects.filter(path__startswith=value.path).values("id")
         return queryset.filter(org_unit__in=subtree)
@@ -131,7 +142,7 @@ class CustomerFilter(df.FilterSet):
         cleaned = getattr(self.form, "cleaned_data", {}) if self.is_bound else {}
         if cleaned.get("archived") is None:
             queryset = queryset.filter(archived_at__isnull=True)
-        # One tag filter joins one (customer, tag) row per card at most: no DISTINCT needed.
+        # The tag filter is an EXISTS: no join, no duplicate rows, no DISTINCT needed.
         return queryset
 
 
