@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from kehu.accounts import scope
-from kehu.customers.models import Contact, Customer, CustomerGroup, CustomField, Tag
+from kehu.customers.models import Contact, Customer, CustomerGroup, CustomField, ImportJob, ImportMapping, Tag
 from kehu.customers.selectors import contact_mask, customer_mask
 
 
@@ -114,3 +114,23 @@ class TagAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return scope.can_edit_groups(request.user) and super().has_view_permission(request, obj)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ServiceWrittenMixin, admin.ModelAdmin):
+    """Read-only: imports are driven by the import services (wizard, API, `kehu import`)."""
+
+    list_display = ("original_name", "created_by", "status", "mode", "total_rows", "created_at")
+    list_filter = ("status", "mode")
+    exclude = ("file",)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return scope.can_import(request.user) and super().has_view_permission(request, obj)
+
+
+@admin.register(ImportMapping)
+class ImportMappingAdmin(ServiceWrittenMixin, admin.ModelAdmin):
+    list_display = ("user", "signature", "updated_at")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return scope.can_import(request.user) and super().has_view_permission(request, obj)
