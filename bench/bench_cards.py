@@ -6,10 +6,11 @@
         --database-url postgres://postgres@127.0.0.1:5432/postgres --out bench/out/cards-postgres.json
 
 Creates a scratch database (SQLite in a temporary directory, or a new database on the PostgreSQL
-server given by --database-url), migrates it, loads the demo company with N cards (`kehu demo`),
-then times requests in-process with Django's test client, as a director (sees everything), a
-manager (the Beijing area subtree) and a rep (own cards): median and p95 over --repeat requests
-after --warmup, plus the SQL queries of one more request. Writes JSON and prints a table.
+server given by --database-url), migrates it, loads the demo company with N cards (`kehu demo` up
+to 20,000 cards, the bulk `kehu bench seed` above; --generator chooses), then times requests
+in-process with Django's test client, as a director (sees everything), a manager (the Beijing
+area subtree) and a rep (own cards): median and p95 over --repeat requests after --warmup, plus
+the SQL queries of one more request. Writes JSON and prints a table.
 See docs/benchmarks.md.
 """
 
