@@ -74,9 +74,13 @@ class Outcome:
 class ImportRun:
     def __init__(self, job: ImportJob, actor: User, table: Table, *, write: bool, progress: Progress | None) -> None:
         self.job, self.actor, self.table, self.write, self.progress = job, actor, table, write, progress
-        self.mapping = {int(k): v for k, v in job.mapping.items() if v}
-        self.columns = {key: index for index, key in self.mapping.items()}
         self.fields = active_fields()
+        active = {f"{CUSTOM_PREFIX}{f.key}" for f in self.fields}
+        # A custom field switched off since the mapping was saved: its column is ignored.
+        self.mapping = {
+            int(k): v for k, v in job.mapping.items() if v and (not v.startswith(CUSTOM_PREFIX) or v in active)
+        }
+        self.columns = {key: index for index, key in self.mapping.items()}
         self.lookups = Lookups()
         self.converters = build_converters(self.mapping, self.fields, self.lookups)
         self.finder = DuplicateFinder(actor)

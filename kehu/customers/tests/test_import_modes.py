@@ -245,3 +245,18 @@ def test_a_check_or_commit_out_of_order_is_refused(world: World):
         import_check(job, world.cathy)
     with pytest.raises(ValidationError):
         import_commit(job, world.cathy)
+
+
+def test_custom_fields_by_label_and_a_field_switched_off_after_the_mapping_is_ignored(world: World):
+    from kehu.customers.models import CustomField
+
+    field = CustomField.objects.create(
+        key="fridge", label_zh="冰柜数量", label_en="Fridges", field_type="number", position=1,
+    )
+    job = checked(world.cathy, xlsx_bytes([["名称", "冰柜数量"], ["冷饮店", 2], ["坏店", "两台"]]))
+    assert job.mapping == {"0": "name", "1": "custom:fridge"}
+    assert problems_of(job) == [(3, "冰柜数量", "两台", "'两台' is not a number.")]
+    CustomField.objects.filter(pk=field.pk).update(is_active=False)
+    job = import_commit(job, world.cathy)
+    assert job.status == "done" and job.result["created"] == 2
+    assert Customer.objects.get(name="冷饮店").custom == {}
