@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from pypinyin import Style, lazy_pinyin, load_phrases_dict
+from pypinyin.core import _default_pinyin
 
 from kehu.core.validators import normalise_phone
 
@@ -69,11 +70,31 @@ TONELESS = {c: base for base, marked in {
 ALTERNATIVES = _alternatives()
 
 
+def _keep(chars: str) -> list[str]:
+    return list(chars)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=_keep))
+
+
+def default_pinyin(text: str) -> list[str]:
+    """`lazy_pinyin(text)`, exactly, several times faster on names: pypinyin segments the text into
+    words (phrase dictionary, forward maximum matching) and converts each word on its own, so the
+    words (北京, 海淀区, 副食店, 商行 …) are converted once and cached. Converting is the costly part
+    (style conversion per character, pure Python); segmenting is cheap."""
+    out: list[str] = []
+    for word in _default_pinyin.seg(text):
+        out.extend(_word_pinyin(word))
+    return out
+
+
 def _readings(text: str, leading: bool = True) -> list[list[str]]:
     """Per character: the phrase-aware default reading first, then surname/place-name readings.
 
     `leading`: `text` starts the name, so its first character may take a surname reading."""
-    default = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars))
+    default = default_pinyin(text)
     if len(default) != len(text):  # a non-Han run came back as one item; keep it whole
         return [[d.lower()] for d in default]
     out: list[list[str]] = []

@@ -1,5 +1,6 @@
 """The search key (full pinyin, initials, heteronym readings, phone digits) and the search box over it."""
 
+import hypothesis
 import pytest
 from django.http import QueryDict
 
@@ -151,3 +152,16 @@ def test_the_search_box_finds_a_heteronym_surname_under_each_reading(world):
     assert search(world.alice, "zengji") == {"曾记粮油店"}
     assert search(world.alice, "cqxm") == {"重庆小面"}
     assert search(world.alice, "chongqing") == {"重庆小面"}
+
+
+POOL = "北京海淀区朝阳长沙重庆厦门乐清单曾行长大都和兴旺副食店商行超市有限公司批发部银行长春长寿的了着重量AbC123-（）· "
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.given(hypothesis.strategies.text(alphabet=POOL, max_size=16))
+def test_the_cached_word_by_word_pinyin_is_exactly_pypinyins(text):
+    from pypinyin import Style, lazy_pinyin
+
+    from kehu.customers.search import default_pinyin
+
+    assert default_pinyin(text) == lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars))
