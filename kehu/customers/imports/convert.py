@@ -202,7 +202,9 @@ class Lookups:
             if display:
                 self._add(self.users, display, pk)
         self.units: dict[str, int] = {}
+        self.unit_ids: set[int] = set()
         for pk, code, name in OrgUnit.objects.values_list("pk", "code", "name"):
+            self.unit_ids.add(pk)
             self._add(self.units, code, pk)
             self._add(self.units, name, pk)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ from kehu.customers.imports.errors import ImportCancelled
 from kehu.customers.imports.parallel import prepared_batches, worker_count
 from kehu.customers.imports.progress import Progress
 from kehu.customers.imports.reader import Table, cell_text
+from kehu.customers.imports.spool import SpoolWriter, spooled_batches
 from kehu.customers.imports.targets import CONTACT_KEYS, CUSTOM_PREFIX
 from kehu.customers.imports.write import Writer
 from kehu.customers.models import Customer, ImportJob, ImportMode
@@ -96,19 +98,37 @@ class ImportRun:
 
     # --- driving -------------------------------------------------------------------------------
     def run(self) -> Outcome:
-        size = max(1, settings.KEHU_IMPORT_BATCH_ROWS)
-        rows = self.table.iter_rows()
-        batches = iter(lambda: list(itertools.islice(rows, size)), [])
-        for prepared in prepared_batches(self, batches, worker_count(self.table.total_rows)):
-            if self.progress is not None and self.progress.cancelled():
-                raise ImportCancelled
-            self._batch(prepared)
-            if self.progress is not None:
-                self.progress.advance(self.counts["rows"])
+        spool = None if self.write else SpoolWriter(self.job, self.fields)
+        try:
+            for prepared in self._prepared():
+                if self.progress is not None and self.progress.cancelled():
+                    raise ImportCancelled
+                if spool is not None:
+                    spool.add(prepared)  # before _batch, which decides per row against the database
+                self._batch(prepared)
+                if self.progress is not None:
+                    self.progress.advance(self.counts["rows"])
+        except BaseException:
+            if spool is not None:
+                spool.abandon()
+            raise
+        if spool is not None:
+            spool.finish()
         if self.progress is not None:
             self.progress.publish(force=True)
         contacts = self.writer.contacts if self.writer is not None else 0
         return Outcome(self.counts, self.problems, self.problem_count, self.duplicates, self.stopped, contacts)
+
+    def _prepared(self) -> Iterator[list[Row]]:
+        """Prepared batches: the check's spool when the commit follows a check of the same file and
+        mapping, else the file itself, prepared here (or in worker processes for large files)."""
+        spooled = spooled_batches(self.job, self.fields) if self.write else None
+        if spooled is not None:
+            return spooled
+        size = max(1, settings.KEHU_IMPORT_BATCH_ROWS)
+        rows = self.table.iter_rows()
+        batches = iter(lambda: list(itertools.islice(rows, size)), [])
+        return prepared_batches(self, batches, worker_count(self.table.total_rows))
 
     def _batch(self, rows: list[Row]) -> None:
         self.counts["rows"] += len(rows)
@@ -138,7 +158,7 @@ class ImportRun:
         if not row.errors and row.card.get("name"):
             row.geo_card = _geocoded(row.card)
             row.keys = Keys.of(row.geo_card)
-            if self.writer is not None and row.card.get("code"):
+            if row.card.get("code"):  # computed while checking, so that the commit can reuse it
                 card = row.card
                 row.search_text = build_search_text(
                     name=card["name"], short_name=card.get("short_name", ""), code=card["code"], phone=card.get("phone", "")
@@ -213,9 +233,18 @@ class ImportRun:
                 row.errors.append(("name", "", _("This field is required.")))
         if row.contact and not row.contact.get("name") and not any(k == "contact_name" for k, _v, _m in row.errors):
             row.errors.append(("contact_name", "", _("A contact needs a name when other contact columns are filled.")))
+        self._still_there(row)
         self._clean_custom(row)
         if row.action == CREATE and not row.errors:
             self._prepare_create(row)
+
+    def _still_there(self, row: Row) -> None:
+        """A commit that reuses the check's rows: owners and org units read then must still exist now."""
+        owner, unit = row.card.get("owner"), row.card.get("org_unit")
+        if owner is not None and owner not in self.lookups.user_units:
+            row.errors.append(("owner", "", _("This user was deactivated after the check.")))
+        if unit is not None and unit not in self.lookups.unit_ids:
+            row.errors.append(("org_unit", "", _("This org unit was removed after the check.")))
 
     def _clean_custom(self, row: Row) -> None:
         current = row.existing.custom if row.action == UPDATE and row.existing is not None else {}

@@ -24,6 +24,7 @@ from kehu.customers.imports.errors import ImportCancelled, ImportFileError
 from kehu.customers.imports.pipeline import ImportRun, Outcome
 from kehu.customers.imports.progress import Progress, clear_progress, read_progress, request_cancel
 from kehu.customers.imports.reader import open_table
+from kehu.customers.imports.spool import spool_discard
 from kehu.customers.imports.targets import (
     CONTACT_KEYS,
     REQUIRED_FOR_CREATE,
@@ -273,7 +274,7 @@ def run_commit(job_id: int, listener: Listener | None = None) -> ImportJob:
                     raise _StopRequested
                 result = _result(outcome)
                 audit_record(
-                    actor=job.created_by, action=AuditAction.CREATE, obj=job,
+                    actor=job.created_by, action=AuditAction.IMPORT, obj=job,
                     detail={"import": job.original_name, "mode": job.mode, **result},
                 )
         except ImportCancelled:
@@ -306,5 +307,7 @@ def _finish(job: ImportJob, status: str, *, error: str = "") -> ImportJob:
     job.finished_at = job.updated_at = timezone.now()
     job.save()
     clear_progress(job.pk)
+    if status != Status.CHECKED:
+        spool_discard(job)  # only a checked job's commit may reuse the prepared rows
     return job
 

@@ -44,7 +44,7 @@ def test_create_fills_code_pinyin_geocode_completeness_contact_history_and_one_a
     assert list(card.history_records.values_list("history_type", "history_user__username")) == [("+", "cathy")]
     assert contact.history.count() == 1
     [event] = AuditEvent.objects.order_by("-id")[: AuditEvent.objects.count() - audits]
-    assert (event.actor, event.object_type, event.object_id) == (world.cathy, "importjob", job.pk)
+    assert (event.action, event.actor, event.object_type, event.object_id) == ("import", world.cathy, "importjob", job.pk)
     assert event.detail["created"] == 1 and event.detail["contacts"] == 1
 
 
