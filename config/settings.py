@@ -204,6 +204,8 @@ KEHU_IMPORT_INLINE_ROWS = env_int("KEHU_IMPORT_INLINE_ROWS", 2000)
 KEHU_IMPORT_BATCH_ROWS = env_int("KEHU_IMPORT_BATCH_ROWS", 2000)
 # Processes that compute pinyin and geocodes for large imports (0: as many as CPUs, 1: none).
 KEHU_IMPORT_WORKERS = env_int("KEHU_IMPORT_WORKERS", 0)
+# A background check or write that has not reported progress for this long lost its worker: failed.
+KEHU_IMPORT_STALE_SECONDS = env_int("KEHU_IMPORT_STALE_SECONDS", 300)
 
 # CI creates a UTF-8 database with the right locale itself and runs the tests inside it.
 if env_str("KEHU_TEST_DB_NAME", ""):

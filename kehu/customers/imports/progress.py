@@ -42,7 +42,8 @@ class Progress:
         now = time.monotonic()
         if force or now - self._written >= WRITE_EVERY:
             self._written = now
-            state = {"status": self.status, "phase": self.phase, "done": self.done, "total": self.total}
+            state = {"status": self.status, "phase": self.phase, "done": self.done, "total": self.total,
+                     "at": time.time()}  # the heartbeat: a worker that died stops refreshing it
             cache.set(_key(self.job_id, "progress"), state, TIMEOUT)
 
     def cancelled(self) -> bool:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import get_language
@@ -217,8 +218,35 @@ def import_cancel(job: ImportJob, user: User) -> ImportJob:
     return job
 
 
+def _reap_if_stalled(job: ImportJob, live: dict[str, Any] | None) -> bool:
+    """A check or write whose worker died (killed, machine restarted) leaves its job "checking" or
+    "running" with nobody working on it; the database rolled the write back. Once its heartbeat is
+    older than KEHU_IMPORT_STALE_SECONDS the job is marked failed, so the user can check it again."""
+    if job.status not in (Status.CHECKING, Status.RUNNING):
+        return False
+    last = live.get("at") if live else None
+    if last is None:
+        last = (job.started_at or job.updated_at).timestamp()
+    if time.time() - last < settings.KEHU_IMPORT_STALE_SECONDS:
+        return False
+    error = _("The import stopped without finishing (its worker was stopped). Nothing was written; check it again.")
+    try:
+        stopped = ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=Status.FAILED, error=error, finished_at=timezone.now(), updated_at=timezone.now()
+        )
+    except DatabaseError:  # the database is busy (a live write holds SQLite's lock): it is not stalled
+        return False
+    if stopped:
+        job.refresh_from_db()
+        clear_progress(job.pk)
+        spool_discard(job)
+    return bool(stopped)
+
+
 def import_progress(job: ImportJob) -> dict[str, Any]:
     live = read_progress(job.pk) if job.status in RUNNING_STATES else None
+    if _reap_if_stalled(job, live):
+        live = None
     if live:
         done, total = live["done"], live["total"] or job.total_rows
         status, phase = live["status"], live["phase"]

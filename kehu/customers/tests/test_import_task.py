@@ -126,3 +126,27 @@ def test_a_write_cancelled_midway_rolls_back_and_progress_is_live_meanwhile(worl
     assert not Customer.objects.filter(name__endswith="测试商店").exists()
     live = [p for p in seen if p["phase"] == "write" and 0 < p["done"] < p["total"]]
     assert live and live[-1]["total"] == 1500 and live[-1]["status"] == "running"
+
+
+def test_a_job_whose_worker_died_is_marked_failed_once_its_heartbeat_is_stale(world, settings):
+    import time
+
+    from django.core.cache import cache
+
+    from kehu.customers.imports import import_progress
+    from kehu.customers.imports.progress import _key
+    from kehu.customers.tests.import_helpers import checked, xlsx_bytes
+
+    settings.KEHU_IMPORT_STALE_SECONDS = 60
+    job = checked(world.cathy, xlsx_bytes([["名称"], ["长春朝阳区万福超市"]]))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    job.refresh_from_db()
+    beat = {"status": "running", "phase": "write", "done": 1, "total": 1, "at": time.time() - 30}
+    cache.set(_key(job.pk, "progress"), beat)
+    assert import_progress(job)["status"] == "running"  # alive: reported 30 s ago
+
+    cache.set(_key(job.pk, "progress"), {**beat, "at": time.time() - 61})
+    assert import_progress(job)["status"] == "failed"
+    job.refresh_from_db()
+    assert job.status == "failed" and "worker was stopped" in job.error
+    assert not Customer.objects.filter(name="长春朝阳区万福超市").exists()
