@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -132,6 +133,32 @@ def _geocoded(data: dict[str, Any]) -> dict[str, Any]:
     return filled
 
 
+def _pinned(data: dict[str, Any], customer: Customer | None) -> dict[str, Any]:
+    """A point a person gives (picked on the map, typed, a visit's GPS fix) is exact: precision
+    "exact" unless the same data sets another precision on purpose. The geocoder's centroids come
+    with their own precision and never pass here."""
+    lat, lng = data.get("lat"), data.get("lng")
+    if lat in (None, "") or lng in (None, ""):
+        return data
+    if customer is None:
+        given = data.get("geo_precision")
+        if given in (None, "", GeoPrecision.NONE):
+            return {**data, "geo_precision": GeoPrecision.EXACT}
+        return data
+    moved = not (_same_number(lat, customer.lat) and _same_number(lng, customer.lng))
+    precision_kept = data.get("geo_precision", customer.geo_precision) == customer.geo_precision
+    if moved and precision_kept:
+        return {**data, "geo_precision": GeoPrecision.EXACT}
+    return data
+
+
+def _same_number(value: Any, current: Any) -> bool:
+    try:
+        return current is not None and Decimal(str(value)) == current
+    except ArithmeticError:  # not a number: validation reports it
+        return False
+
+
 def _next_code() -> str:
     """KH + the number after the highest id, skipping codes already typed in by hand."""
     number = (Customer.objects.aggregate(top=Max("id"))["top"] or 0) + 1
@@ -164,7 +191,7 @@ def customer_create(
     unknown = set(data) - CARD_FIELDS
     if unknown:
         raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
-    data = _geocoded(data)
+    data = _geocoded(_pinned(data, None))
     customer = Customer()
     if actor.role == Role.REP and not data.get("owner"):
         customer.owner_id = actor.pk
@@ -226,6 +253,7 @@ def customer_update(
     unknown = set(data) - CARD_FIELDS
     if unknown:
         raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    data = _pinned(data, customer)
     if "address" in data and "address" in allowed and data["address"] != customer.address:
         exact = customer.geo_precision == GeoPrecision.EXACT
         data = _geocoded({"lat": customer.lat, "lng": customer.lng, **data} if exact else data)

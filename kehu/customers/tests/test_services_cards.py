@@ -619,3 +619,18 @@ def test_a_rep_is_never_warned_about_a_card_they_cannot_see(world):
     twin = {"name": "单氏副食店", "phone": "010-62345678", "province": "北京市", "city": "北京市", "district": "海淀区"}
     assert customer_create(actor=world.carol, data={**twin, "org_unit": world.tianjin},
                            confirm_duplicates=False).pk is not None
+
+
+def test_a_point_a_person_gives_is_exact_and_an_unchanged_one_keeps_its_precision(world):
+    from kehu.customers.services import customer_create, customer_update
+
+    card = customer_create(actor=world.alice, data={"name": "北京海淀区定位测试店", "address": "北京市海淀区中关村大街1号"})
+    assert card.geo_precision == "district"
+    card = customer_update(actor=world.alice, customer_id=card.pk, version=card.version,
+                           data={"lat": "39.983400", "lng": "116.316500", "geo_precision": "district"})
+    assert (card.lat, card.geo_precision) == (Decimal("39.983400"), "exact")
+    card = customer_update(actor=world.alice, customer_id=card.pk, version=card.version,
+                           data={"lat": "39.9834", "lng": "116.3165", "geo_precision": "city", "notes": "x"})
+    assert card.geo_precision == "city"  # the same point, a precision set on purpose
+    typed = customer_create(actor=world.alice, data={"name": "北京海淀区坐标店", "lat": "39.9", "lng": "116.3"})
+    assert typed.geo_precision == "exact"
