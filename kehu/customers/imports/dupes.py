@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.models import Max
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
@@ -46,7 +47,10 @@ def _one_parameter(values: set[str]) -> RawSQL:
 
 class DuplicateFinder:
     def __init__(self, actor: Any) -> None:
-        self.base = Customer.objects.visible_to(actor).filter(archived_at__isnull=True).order_by()
+        # The cards there were before this import: while committing, the rows written by earlier
+        # batches are in the table too, and are already known here as earlier rows of the file.
+        top = Customer.objects.aggregate(top=Max("id"))["top"] or 0
+        self.base = Customer.objects.visible_to(actor).filter(archived_at__isnull=True, pk__lte=top).order_by()
         self.by_credit: dict[str, list[Known]] = defaultdict(list)
         self.by_phone: dict[str, list[Known]] = defaultdict(list)
         self.blocks: dict[tuple[Any, ...], list[Known]] = defaultdict(list)

@@ -62,3 +62,16 @@ def test_an_owner_deactivated_between_check_and_commit_is_a_row_problem(world: W
     assert (job.status, job.result["created"], job.result["skipped"]) == ("done", 1, 1)
     assert [(p["row"], p["field"]) for p in job.problems] == [(3, "owner")]
     assert not Customer.objects.filter(name="北京海淀区兴旺副食店").exists()
+
+
+def test_the_commit_flags_the_same_duplicates_as_the_check_across_batches(world: World, settings):
+    settings.KEHU_IMPORT_BATCH_ROWS = 1
+    rows = [["名称", "电话", "地址"],
+            ["长春朝阳区万福超市", "0431-88886666", "吉林省长春市朝阳区西安大路100号"],
+            ["天津和平区老王商行", "0431-88886666", "天津市和平区南京路1号"]]
+    job = checked(world.cathy, xlsx_bytes(rows), import_duplicates=True)
+    at_check = job.duplicates
+    assert [(d["row"], [m["id"] for m in d["matches"]]) for d in at_check] == [(3, [None])]
+    job = import_commit(job, world.cathy)
+    assert job.status == "done" and job.result["created"] == 2
+    assert job.duplicates == at_check
