@@ -87,6 +87,20 @@ def test_list_shows_the_total_count(client, world):
     assert '<p class="count">2 customers</p>' in response.content.decode()
 
 
+def test_list_rows_escape_every_value_and_show_labels_in_the_readers_language(client, world):
+    world.alice_card.name, world.alice_card.short_name = '<script>alert("x")</script>店', "A&B"
+    world.alice_card.is_key = True
+    world.alice_card.save()
+    client.force_login(world.mia)
+    html = client.get(LIST, {"q": world.alice_card.code}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;店" in html and "A&amp;B" in html
+    assert 'data-label="Key customer"><span class="key" title="Key customer">★</span>' in html
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(LIST, {"q": world.alice_card.code}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-label="状态"' in html
+
+
 def test_search_by_initials_finds_the_card_for_its_owner_only(client, world):
     assert listed(client, world.alice, "q=bjhd") == {"北京海淀区单氏副食店"}
     assert listed(client, world.carol, "q=bjhd") == set()
