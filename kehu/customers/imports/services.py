@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import get_language
@@ -319,7 +319,17 @@ def run_commit(job_id: int, listener: Listener | None = None) -> ImportJob:
             return _finish(job, Status.FAILED, error=_("Nothing was imported: %(error)s") % {"error": str(exc)[:500]})
     job.summary, job.problems, job.problem_count = outcome.summary, outcome.problems, outcome.problem_count
     job.duplicates, job.result = outcome.duplicates, result
+    _refresh_statistics()
     return _finish(job, Status.DONE)
+
+
+def _refresh_statistics() -> None:
+    """SQLite has no autovacuum to notice that a table grew by 100,000 rows; without statistics its
+    planner can pick a poor index for the list's filters. `PRAGMA optimize` runs ANALYZE only where
+    it is worth it (cheap when nothing changed). PostgreSQL's autovacuum does this by itself."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
 
 
 def _result(outcome: Outcome) -> dict[str, int]:
