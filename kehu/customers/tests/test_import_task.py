@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -38,8 +38,12 @@ def run_worker() -> None:
         queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
         max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
     )
-    while (task_result := DBTaskResult.objects.ready().get_locked()) is not None:
-        task_result.claim(worker.worker_id)
+    while True:
+        with transaction.atomic():  # the claim locks its row (SELECT … FOR UPDATE), also in autocommit tests
+            task_result = DBTaskResult.objects.ready().get_locked()
+            if task_result is None:
+                return
+            task_result.claim(worker.worker_id)
         worker.run_task(task_result)
 
 
