@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import re
 import signal
 import statistics
@@ -416,10 +415,7 @@ def main(argv: list[str]) -> int:
         f"\n{report['customers']} cards on {database['vendor']} {database['version']}: "
         f"{report['run_seconds']} s in all, {seed_seconds} s of it seeding"
     )
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-        print(f"Wrote {args.out}")
+    benchlib.write_report(report, args.out)
     return 0
 
 

@@ -128,10 +128,7 @@ def main(argv: list[str]) -> int:
             "target_peak_mb": TARGET_MB,
             "results": results,
         }
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-        print(f"Wrote {args.out}")
+    benchlib.write_report(report, args.out)
     return 0
 
 

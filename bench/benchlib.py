@@ -6,6 +6,7 @@ variables set) before Django reads its settings.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -189,3 +190,12 @@ def machine_info() -> dict[str, Any]:
         "django": django.get_version(),
         "git_commit": _git_commit(),
     }
+
+
+def write_report(report: dict[str, Any], out: Path | None) -> None:
+    """The JSON every benchmark writes (bench/out/ is not committed; docs/benchmarks.md keeps the figures)."""
+    if out is None:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    print(f"Wrote {out}")
