@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.models import OrgUnit, Role, User
@@ -28,6 +29,7 @@ from kehu.customers.models import (
 from kehu.customers.search import normalise_query
 
 ORDERING_FIELDS = ("name", "code", "updated_at", "created_at", "completeness", "tier", "status", "last_visited_at")
+LIKE_SPECIAL = frozenset("%_\\")  # a needle with these is matched by the plain LIKE scan
 
 
 class CustomerFilter(df.FilterSet):
@@ -85,6 +87,9 @@ class CustomerFilter(df.FilterSet):
         if not needle:
             return queryset
         found = Q(search_text__contains=needle)
+        if connection.vendor == "sqlite" and len(needle) >= 3 and not LIKE_SPECIAL.intersection(needle):
+            # Three characters or more: the trigram full-text index answers the same LIKE (migration 0007).
+            found = Q(pk__in=RawSQL("SELECT rowid FROM customers_search_fts WHERE search_text LIKE %s", [f"%{needle}%"]))
         if len(needle) <= 2 and connection.vendor == "postgresql" and all(ord(c) > 0x7F for c in needle):
             # One or two Chinese characters have no trigram: ask the grams index (migration 0006).
             grams = Func(F("search_text"), function="kehu_han_grams", output_field=ArrayField(TextField()))

@@ -165,3 +165,19 @@ def test_the_cached_word_by_word_pinyin_is_exactly_pypinyins(text):
     from kehu.customers.search import default_pinyin
 
     assert default_pinyin(text) == lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars))
+
+
+@pytest.mark.parametrize("needle", ["bjhd", "海淀区", "6813", "BJHD", "副食店", "zz%", "a_b", "兴旺", "x"])
+def test_the_search_index_finds_exactly_the_cards_whose_key_holds_the_text(world, needle):
+    """SQLite answers needles of 3+ characters from the trigram full-text index (migration 0007), kept
+    by triggers through inserts, updates and deletes; PostgreSQL from its trigram index."""
+    from kehu.customers.services import customer_update
+
+    make_customer("北京海淀区兴旺副食店", world.alice, world.beijing, phone="010-68131234")
+    renamed = make_customer("天津和平区老王商行", world.alice, world.beijing)
+    gone = make_customer("北京海淀区将删除店", world.alice, world.beijing)
+    customer_update(actor=world.alice, customer_id=renamed.pk, version=renamed.version,
+                    data={"name": "北京海淀区老王副食店"})
+    gone.delete()
+    expected = {c.name for c in Customer.objects.all() if needle.lower() in c.search_text}
+    assert search(world.dora, needle) == expected
