@@ -93,7 +93,7 @@ class ImportRun:
         self.duplicates: list[dict[str, Any]] = []
         self.stopped = False
         self.now = timezone.now()
-        self.writer = Writer(actor, self.fields, self.now, job) if write else None
+        self.writer = Writer(actor, self.fields, self.now, job, self.lookups.user_units) if write else None
         self.stop_on_error = job.on_error == "stop"
 
     # --- driving -------------------------------------------------------------------------------

@@ -28,8 +28,11 @@ DB_BATCH = 500
 
 
 class Writer:
-    def __init__(self, actor: User, fields: list[CustomField], now: datetime, job: ImportJob) -> None:
+    def __init__(
+        self, actor: User, fields: list[CustomField], now: datetime, job: ImportJob, user_units: dict[int, int | None]
+    ) -> None:
         self.actor, self.fields, self.now = actor, fields, now
+        self.user_units = user_units  # active users' org units, read once per import (Lookups)
         self.reason = f"import #{job.pk}"
         self.created = self.updated = self.contacts = 0
         self._next_number = (Customer.objects.aggregate(top=Max("id"))["top"] or 0) + 1
@@ -105,7 +108,7 @@ class Writer:
         if row.custom_clean != customer.custom:
             customer.custom, changed = row.custom_clean, True
         if "owner" in data and "org_unit" not in data and not customer.org_unit_id:
-            customer.org_unit_id = User.objects.filter(pk=customer.owner_id).values_list("org_unit_id", flat=True).first()
+            customer.org_unit_id = self.user_units.get(customer.owner_id)
         new_contact = changed_contact = None
         if row.contact.get("name"):
             same = next((c for c in contacts if fold(c.name) == fold(row.contact["name"])), None)

@@ -260,3 +260,13 @@ def test_custom_fields_by_label_and_a_field_switched_off_after_the_mapping_is_ig
     job = import_commit(job, world.cathy)
     assert job.status == "done" and job.result["created"] == 2
     assert Customer.objects.get(name="冷饮店").custom == {}
+
+
+def test_update_setting_an_owner_on_a_card_without_org_unit_brings_the_owners_unit(world: World):
+    from kehu.testing import make_customer
+
+    card = make_customer("无组织的店", None, None, code="NOUNIT1")
+    job = commit(world.cathy, xlsx_bytes([["编码", "负责人"], ["NOUNIT1", "carol"]]), mode="update")
+    assert (job.status, job.result["updated"]) == ("done", 1)
+    card.refresh_from_db()
+    assert (card.owner, card.org_unit) == (world.carol, world.carol.org_unit)
