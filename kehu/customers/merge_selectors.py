@@ -238,3 +238,10 @@ def customer_get_resolved(*, user: Any, customer_id: Any) -> Resolved:
         raise NotFound
     code = customer.code if customer is not None else Customer.objects.filter(pk=pk).values_list("code", flat=True)[0]
     return Resolved(customer_get(user=user, customer_id=target), merged_code=code)
+
+
+def merge_candidate_by_code(*, user: Any, code: str) -> Customer | None:
+    """The visible, not yet merged card with this code (typed in either case), for "Merge with…"."""
+    code = code.strip()
+    rows = Customer.objects.visible_to(user).filter(code__in={code, code.upper()}, merged_into__isnull=True)
+    return rows.first()

@@ -18,11 +18,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kehu.accounts import scope
-from kehu.accounts.models import User
 from kehu.core.errors import Forbidden, VersionConflict
 from kehu.customers import selectors
 from kehu.customers.dedupe import likely_duplicates
-from kehu.customers.merge_selectors import MERGED, SURVIVOR, FieldDifference, merge_differences, merge_moves
+from kehu.customers.merge_selectors import (
+    MERGED,
+    SURVIVOR,
+    FieldDifference,
+    merge_candidate_by_code,
+    merge_differences,
+    merge_moves,
+)
 from kehu.customers.models import Customer
 from kehu.customers.services import customer_merge, merge_check
 from kehu.customers.views.cards import domain_errors, forbidden
@@ -65,7 +71,7 @@ def merge_pick(request: HttpRequest, pk: int) -> HttpResponse:
         return forbidden(request, str(NOT_ALLOWED))
     form = PickForm(request.GET if "code" in request.GET else None)
     if form.is_bound and form.is_valid():
-        other = _by_code(request.user, form.cleaned_data["code"])
+        other = merge_candidate_by_code(user=request.user, code=form.cleaned_data["code"])
         if other is not None:
             return redirect("customers:merge", pk=customer.pk, merged_pk=other.pk)
         form.add_error("code", _("No card you can see has this code."))
@@ -74,12 +80,6 @@ def merge_pick(request: HttpRequest, pk: int) -> HttpResponse:
     suggestions = likely_duplicates(user=request.user, data=vars(customer), exclude_id=customer.pk)
     context = {"customer": customer, "form": form, "suggestions": suggestions}
     return render(request, "customers/merge_pick.html", context, status=status)
-
-
-def _by_code(user: User, code: str) -> Customer | None:
-    code = code.strip()
-    rows = Customer.objects.visible_to(user).filter(code__in={code, code.upper()}, merged_into__isnull=True)
-    return rows.first()
 
 
 @login_required
