@@ -10,6 +10,7 @@ from kehu.customers.api.fields import CustomFieldViewSet
 from kehu.customers.api.groups import GroupViewSet, TagViewSet
 from kehu.customers.api.imports import ImportJobViewSet
 from kehu.customers.api.lending import GrantViewSet
+from kehu.sales.api import register as register_sales
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -22,6 +23,7 @@ router.register("imports", ImportJobViewSet, basename="import")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("org-units", OrgUnitViewSet, basename="org-unit")
 router.register("users", UserViewSet, basename="user")
+register_sales(router)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kehu.core",
     "kehu.accounts",
     "kehu.customers",
+    "kehu.sales",
     "kehu.web",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("customers/", include("kehu.customers.urls")),
+    path("sales/", include("kehu.sales.urls")),
     path("accounts/", include("kehu.accounts.urls")),
     path("", include("kehu.web.urls")),
 ]

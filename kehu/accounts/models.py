@@ -160,6 +160,11 @@ class AuditAction(models.TextChoices):
     IMPORT = "import", _("Import")
     MERGE = "merge", _("Merge")
     GROUP_CHANGE = "group_change", _("Group changed")
+    STATUS_CHANGE = "status_change", _("Status changed")
+    CREDIT_HOLD = "credit_hold", _("Credit hold")
+    CREDIT_DECISION = "credit_decision", _("Credit decision")
+    APPROVE = "approve", _("Approved")
+    ALLOCATE = "allocate", _("Payment allocated")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -177,3 +177,61 @@ def users_visible_q(user: Any) -> Q | None:
     if user.role == Role.MANAGER and user.org_unit_id:
         return Q(org_unit__in=subtree_unit_ids(user)) | Q(pk=user.pk)
     return Q(pk=user.pk)
+
+
+# --- Sales, receivables and credit (kehu.sales) -------------------------------------------------
+SELL_ROLES = frozenset({Role.REP, Role.MANAGER, Role.DIRECTOR, Role.ADMIN})
+MONEY_ROLES = frozenset({Role.FINANCE, Role.ADMIN})
+CATALOGUE_ROLES = frozenset({Role.DIRECTOR, Role.CUSTODIAN, Role.ADMIN})
+
+
+def can_take_orders(user: Any, customer: Customer) -> bool:
+    """Entering and confirming orders: whoever may edit the card and sells (rep, manager, director, admin)."""
+    return _is_active(user) and user.role in SELL_ROLES and can_edit(user, customer)
+
+
+def can_record_money(user: Any, customer: Customer) -> bool:
+    """Payments, allocations and collection plans: finance and admin for all; reps and managers for their cards."""
+    if not _is_active(user) or customer.is_archived:
+        return False
+    if user.role in MONEY_ROLES:
+        return True
+    return user.role in (Role.REP, Role.MANAGER) and can_edit(user, customer)
+
+
+def can_issue_credit_notes(user: Any) -> bool:
+    """Credit notes and refunds change what a customer owes without money in: finance and admin only."""
+    return _is_active(user) and user.role in MONEY_ROLES
+
+
+def can_decide_credit(user: Any, customer: Customer) -> bool:
+    """Credit holds and limit suggestions: finance, director and admin for all; a manager for the subtree."""
+    if not _is_active(user):
+        return False
+    if user.role in (Role.FINANCE, Role.DIRECTOR, Role.ADMIN):
+        return True
+    return user.role == Role.MANAGER and _in_subtree(user, customer)
+
+
+def can_manage_credit_policy(user: Any) -> bool:
+    """The limit per rating and the lifecycle rules are company settings: admins."""
+    return _is_active(user) and user.role == Role.ADMIN
+
+
+def can_manage_catalogue(user: Any) -> bool:
+    return _is_active(user) and user.role in CATALOGUE_ROLES
+
+
+def can_edit_plan(user: Any, customer: Customer) -> bool:
+    """Drafting a customer's monthly plan: the card's owner and managers (as for the card)."""
+    return _is_active(user) and user.role in SELL_ROLES and can_edit(user, customer)
+
+
+def can_approve_plan(user: Any, customer: Customer) -> bool:
+    """Approving (or returning) a submitted plan: the manager of the card's subtree, the director, admin."""
+    if not _is_active(user) or customer.is_archived:
+        return False
+    if user.role in (Role.DIRECTOR, Role.ADMIN):
+        return True
+    return user.role == Role.MANAGER and _in_subtree(user, customer)
+

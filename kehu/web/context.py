@@ -13,6 +13,11 @@ from kehu.accounts import scope
 NAV: list[tuple[str, Any, Any]] = [
     ("customers:list", _("Customers"), None),
     ("customers:groups", _("Groups"), None),
+    ("sales:orders", _("Orders"), None),
+    ("sales:plans", _("Plans"), None),
+    ("sales:receivables", _("Receivables"), None),
+    ("sales:holds", _("Credit holds"), None),
+    ("sales:products", _("Products"), None),
     ("customers:grants", _("Card loans"), None),
     ("accounts:audit", _("Audit log"), scope.can_read_audit_log),
     ("customers:import-list", _("Import"), scope.can_import),

@@ -142,7 +142,8 @@ class Customer(models.Model):
 
     credit_rating = models.CharField(_("credit rating"), max_length=1, choices=Tier.choices, blank=True)
     credit_limit = models.DecimalField(
-        _("credit limit"), default=Decimal("0"), validators=[v.validate_non_negative], **money
+        _("credit limit"), default=Decimal("0"), validators=[v.validate_non_negative],
+        help_text=_("0 uses the default limit of the credit rating."), **money
     )
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=0)
 

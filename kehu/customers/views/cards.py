@@ -27,6 +27,7 @@ from kehu.accounts.models import AuditAction, Role, User
 from kehu.core.errors import Forbidden, NotFound, VersionConflict
 from kehu.core.pagination import capped_count, keyset_page
 from kehu.customers import selectors
+from kehu.customers.card_tabs import card_tab
 from kehu.customers.completeness import missing_items
 from kehu.customers.custom_fields import active_fields
 from kehu.customers.dedupe import LikelyDuplicates
@@ -65,7 +66,6 @@ TABS = [
     ("visits", gettext_lazy("Visits")),
     ("channel", gettext_lazy("Channel")),
 ]
-PLACEHOLDER_TABS = {"sales", "plans", "receivables", "visits", "channel"}
 # Sortable list columns: (ordering field, column label).
 SORT_COLUMNS = ["code", "name", "status", "tier", "completeness", "updated_at"]
 
@@ -234,6 +234,9 @@ def card_context(user: User, customer: Customer, tab: str) -> dict[str, Any]:
         context["groups"] = selectors.customer_groups(customer=customer)
     elif tab == "history":
         context["history"] = selectors.customer_history(user=user, customer=customer)
+    elif (contributed := card_tab(tab)) is not None:
+        context["tab_template"] = contributed.template
+        context.update(contributed.context(user, customer))
     return context
 
 
