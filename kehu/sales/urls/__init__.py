@@ -1,6 +1,6 @@
 """The sales pages under /sales/: one module per area."""
 
-from kehu.sales.urls import credit, orders, plans, products, receivables
+from kehu.sales.urls import credit, credit_review, orders, plans, products, receivables
 
 app_name = "sales"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     *receivables.urlpatterns,
     *plans.urlpatterns,
     *credit.urlpatterns,
+    *credit_review.urlpatterns,
 ]
