@@ -208,6 +208,20 @@ KEHU_IMPORT_WORKERS = env_int("KEHU_IMPORT_WORKERS", 0)
 # A background check or write that has not reported progress for this long lost its worker: failed.
 KEHU_IMPORT_STALE_SECONDS = env_int("KEHU_IMPORT_STALE_SECONDS", 300)
 
+# Sales: planned collections are announced to the responsible rep this many days before the day.
+KEHU_COLLECTION_REMIND_DAYS = env_int("KEHU_COLLECTION_REMIND_DAYS", 3)
+
+# Mail (collection reminders). Without KEHU_EMAIL_HOST, mail is written to the server's console.
+EMAIL_HOST = env_str("KEHU_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("KEHU_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("KEHU_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("KEHU_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KEHU_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("KEHU_EMAIL_FROM", "kehu@localhost")
+
 # CI creates a UTF-8 database with the right locale itself and runs the tests inside it.
 if env_str("KEHU_TEST_DB_NAME", ""):
     DATABASES["default"]["TEST"] = {"NAME": env_str("KEHU_TEST_DB_NAME", "")}
