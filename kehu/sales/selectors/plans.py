@@ -1,0 +1,515 @@
+"""Reads of monthly plans and of progress against them, for the asking user.
+
+Progress compares plans with the monthly summaries (`CustomerMonth` for customers, reps, org units
+and months; `SalesMonth` for products and plan lines), never with order lines. Each report is one
+SQL statement: both sides grouped by the report's key, glued with UNION ALL, grouped again, and
+the page, the group count, the behind-plan count and the totals all come out of the same statement
+(window functions), so a region's month costs two index range scans, whatever its size.
+
+"Behind plan": actual < what the plan expects by today. For a month that is plan × the share of
+the month elapsed (the 15th of a 30-day month: 50 %); for a year to date it is the plan of the
+months already over plus the current month's plan × its elapsed share.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kehu.accounts.models import OrgUnit, User
+from kehu.accounts.scope import SEE_ALL_ROLES
+from kehu.core.errors import NotFound
+from kehu.customers.models import Customer
+from kehu.sales.models import CustomerMonth, PlanLine, PlanStatus, Product, SalesMonth, SalesPlan
+
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+ZERO = Decimal("0.00")
+GROUPS = {
+    "customer": gettext_lazy("Customer"),
+    "rep": gettext_lazy("Rep"),
+    "org_unit": gettext_lazy("Org unit"),
+    "product": gettext_lazy("Product"),
+    "line": gettext_lazy("Customer × product"),
+    "month": gettext_lazy("Month"),
+}
+PAGED = ("customer", "rep", "product", "line")
+MONEY_FIELD = DecimalField(max_digits=20, decimal_places=3)
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+def plan_queryset(*, user: Any) -> QuerySet[SalesPlan]:
+    return SalesPlan.objects.visible_to(user).select_related("customer", "customer__owner", "decided_by")
+
+
+def plan_get(*, user: Any, plan_id: int) -> SalesPlan:
+    plan = plan_queryset(user=user).prefetch_related("lines__product", "supports").filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFound
+    return plan
+
+
+def plan_for_month(*, user: Any, customer_id: int, month: date) -> tuple[Customer, SalesPlan | None]:
+    """The visible customer and its plan for `month` (None when not drafted yet)."""
+    customer = Customer.objects.visible_to(user).select_related("org_unit", "owner").filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound
+    plan = plan_queryset(user=user).prefetch_related("lines__product", "supports").filter(
+        customer=customer, month=month).first()
+    return customer, plan
+
+
+def plan_approval_queue(*, user: Any) -> QuerySet[SalesPlan]:
+    """Submitted plans the user may decide: the manager's subtree; everything for director and admin."""
+    from kehu.accounts.models import Role
+    from kehu.accounts.scope import subtree_unit_ids
+
+    plans = plan_queryset(user=user).filter(status=PlanStatus.SUBMITTED).order_by("submitted_at", "id")
+    if user.role in (Role.DIRECTOR, Role.ADMIN):
+        return plans.filter(customer__archived_at__isnull=True)
+    if user.role == Role.MANAGER and user.org_unit_id:
+        return plans.filter(customer__org_unit__in=subtree_unit_ids(user), customer__archived_at__isnull=True)
+    return plans.none()
+
+
+def plan_history(*, plan: SalesPlan) -> list[Any]:
+    """Who changed the plan's status or totals, newest first (the plan itself is visible already)."""
+    return list(plan.history.select_related("history_user").order_by("-history_date", "-history_id")[:30])
+
+
+def plan_actuals(*, user: Any, plan: SalesPlan) -> dict[int, tuple[Decimal, Decimal]]:
+    """Booked (quantity, amount) per product of the plan's customer in the plan's month."""
+    rows = SalesMonth.objects.visible_to(user).filter(customer_id=plan.customer_id, month=plan.month)
+    return {r[0]: (r[1], r[2]) for r in rows.values_list("product_id", "quantity", "amount")}
+
+
+# --- the period and its elapsed share ---------------------------------------------------------
+
+def month_days(month: date) -> int:
+    return calendar.monthrange(month.year, month.month)[1]
+
+
+def elapsed_days(first: date, last: date, today: date) -> tuple[int, int]:
+    """(days of the months first..last elapsed by the end of `today`, days in those months)."""
+    end = last.replace(day=month_days(last))
+    total = (end - first).days + 1
+    if today < first:
+        return 0, total
+    return min((today - first).days + 1, total), total
+
+
+def share_percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class ProgressRow:
+    key: Any
+    label: str
+    detail: str = ""
+    planned_quantity: Decimal | None = ZERO
+    planned_amount: Decimal = ZERO
+    expected_amount: Decimal = ZERO
+    actual_quantity: Decimal | None = None
+    actual_amount: Decimal = ZERO
+    is_behind: bool = False
+    cumulative_planned: Decimal | None = None
+    cumulative_actual: Decimal | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def attainment(self) -> Decimal | None:
+        """Actual as a percentage of the planned amount (None without a plan)."""
+        return share_percent(self.actual_amount, self.planned_amount)
+
+    @property
+    def quantity_attainment(self) -> Decimal | None:
+        if self.actual_quantity is None or not self.planned_quantity:
+            return None
+        return share_percent(self.actual_quantity, self.planned_quantity)
+
+    @property
+    def gap(self) -> Decimal:
+        """How far actual is from what the plan expects by now (negative: behind)."""
+        return self.actual_amount - self.expected_amount
+
+
+@dataclass
+class ProgressReport:
+    group_by: str
+    first_month: date
+    last_month: date
+    today: date
+    elapsed: int
+    days: int
+    rows: list[ProgressRow]
+    totals: ProgressRow
+    count: int
+    behind_count: int
+    org_unit: OrgUnit | None = None
+    offset: int = 0
+    limit: int | None = None
+
+    @property
+    def elapsed_share(self) -> Decimal | None:
+        """The share of the period elapsed, in per cent (15th of a 30-day month → 50.0)."""
+        return share_percent(self.elapsed, self.days)
+
+    @property
+    def is_cumulative(self) -> bool:
+        return self.first_month != self.last_month
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Shape:
+    """Where each piece of a report lives on the plan side and the actual side."""
+
+    plan_model: Any
+    plan_quantity: str
+    plan_amount: str
+    plan_month: str
+    plan_customer: str
+    actual_model: Any
+    actual_quantity: str | None
+    actual_amount: str
+    keys: tuple[str, ...]  # the key as a path relative to the customer ("owner") or the row ("product")
+
+
+def _shape(group_by: str) -> _Shape:
+    by_line = group_by in ("product", "line")
+    keys = {
+        "customer": ("@",), "rep": ("owner",), "org_unit": ("org_unit",), "month": ("month",),
+        "product": ("product",), "line": ("@", "product"),
+    }[group_by]
+    if by_line:
+        return _Shape(PlanLine, "quantity", "amount", "plan__month", "plan__customer",
+                      SalesMonth, "quantity", "amount", keys)
+    return _Shape(SalesPlan, "total_quantity", "total_amount", "month", "customer",
+                  CustomerMonth, None, "sales", keys)
+
+
+def _key_path(key: str, customer: str, month: str) -> str:
+    if key == "@":
+        return customer
+    if key == "month":
+        return month
+    if key == "product":
+        return "product"
+    return f"{customer}__{key}"
+
+
+def _scoped(qs: QuerySet[Any], customer: str, units: list[int] | None, rep_id: int | None,
+            customer_id: int | None) -> QuerySet[Any]:
+    if units is not None:
+        qs = qs.filter(**{f"{customer}__org_unit_id__in": units})
+    if rep_id is not None:
+        qs = qs.filter(**{f"{customer}__owner_id": rep_id})
+    if customer_id is not None:
+        qs = qs.filter(**{f"{customer}_id": customer_id})
+    return qs
+
+
+def _sides_sql(user: Any, shape: _Shape, first: date, last: date, pivot: date, scope: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The UNION ALL of the plan side and the actual side, each pre-grouped by the key."""
+    zero = Value(Decimal(0), output_field=MONEY_FIELD)
+    plans = _scoped(shape.plan_model.objects.visible_to(user), shape.plan_customer, **scope).filter(
+        **{f"{shape.plan_month}__gte": first, f"{shape.plan_month}__lte": last})
+    plan_keys = {f"k{i}": F(_key_path(k, shape.plan_customer, shape.plan_month)) for i, k in enumerate(shape.keys, 1)}
+    amount = F(shape.plan_amount)
+    plans = plans.order_by().values(**plan_keys).annotate(
+        pq=Sum(shape.plan_quantity), pa=Sum(shape.plan_amount),
+        pp=Coalesce(Sum(Case(When(**{f"{shape.plan_month}__lt": pivot}, then=amount), default=zero)), zero),
+        pc=Coalesce(Sum(Case(When(**{shape.plan_month: pivot}, then=amount), default=zero)), zero),
+    )
+    actuals = _scoped(shape.actual_model.objects.visible_to(user), "customer", **scope).filter(
+        month__gte=first, month__lte=last)
+    actual_keys = {f"k{i}": F(_key_path(k, "customer", "month")) for i, k in enumerate(shape.keys, 1)}
+    sums = {"aa": Sum(shape.actual_amount)}
+    if shape.actual_quantity:
+        sums["aq"] = Sum(shape.actual_quantity)
+    actuals = actuals.order_by().values(**actual_keys).annotate(**sums)
+    plan_sql, plan_params = plans.query.sql_with_params()
+    actual_sql, actual_params = actuals.query.sql_with_params()
+    k2p, k2a = ("p.k2", "a.k2") if len(shape.keys) > 1 else ("NULL", "NULL")
+    none = "CAST(NULL AS NUMERIC)"
+    aq, aq0 = ("a.aq", "0") if shape.actual_quantity else (none, none)
+    sql = (
+        "SELECT k1, k2, SUM(pq) AS pq, SUM(pa) AS pa, SUM(pp) AS pp, SUM(pc) AS pc, SUM(aq) AS aq, SUM(aa) AS aa "
+        f"FROM (SELECT p.k1 AS k1, {k2p} AS k2, p.pq AS pq, p.pa AS pa, p.pp AS pp, p.pc AS pc, {aq0} AS aq, 0 AS aa "
+        f"FROM ({plan_sql}) p UNION ALL SELECT a.k1, {k2a}, 0, 0, 0, 0, {aq}, a.aa FROM ({actual_sql}) a) u "
+        "GROUP BY k1, k2"
+    )
+    return sql, [*plan_params, *actual_params]
+
+
+def _dec(value: Any, places: Decimal = CENT) -> Decimal:
+    """SQLite hands back sums of decimals as floats; both databases end up as exact Decimals here."""
+    if value is None:
+        return Decimal(0).quantize(places)
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return number.quantize(places, rounding=ROUND_HALF_UP)
+
+
+def _row(raw: dict[str, Any], e: int, d: int, has_quantity: bool) -> ProgressRow:
+    pa, pp, pc, aa = _dec(raw["pa"]), _dec(raw["pp"]), _dec(raw["pc"]), _dec(raw["aa"])
+    expected = (pp + pc * e / d).quantize(CENT, rounding=ROUND_HALF_UP)
+    return ProgressRow(
+        key=(raw["k1"], raw["k2"]) if raw.get("k2") is not None else raw["k1"], label="",
+        planned_quantity=_dec(raw["pq"], Decimal("0.001")), planned_amount=pa, expected_amount=expected,
+        actual_quantity=_dec(raw["aq"], Decimal("0.001")) if has_quantity else None, actual_amount=aa,
+        is_behind=pa > 0 and (aa - pp) * d < pc * e,
+    )
+
+
+def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [col[0] for col in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+BEHIND_SQL = "(g.pa > 0 AND (g.aa - g.pp) * %s < g.pc * %s)"
+
+
+def _paged(sql: str, params: list[Any], e: int, d: int, behind_only: bool, limit: int, offset: int) -> list[dict[str, Any]]:
+    """The page of groups (largest plan first) with the count, behind count and totals of all groups."""
+    totals = ", ".join(f"SUM(g.{c}) OVER () AS t_{c}" for c in ("pq", "pa", "pp", "pc", "aq", "aa"))
+    windowed = (
+        f"SELECT g.*, COUNT(*) OVER () AS n_all, SUM(CASE WHEN {BEHIND_SQL} THEN 1 ELSE 0 END) OVER () AS n_behind, "
+        f"CASE WHEN {BEHIND_SQL} THEN 1 ELSE 0 END AS behind, {totals} FROM ({sql}) g"
+    )
+    where = "WHERE w.behind = 1 " if behind_only else ""
+    page = f"SELECT * FROM ({windowed}) w {where}ORDER BY w.pa DESC, w.aa DESC, w.k1, w.k2 LIMIT %s OFFSET %s"
+    return _fetch(page, [d, e, d, e, *params, limit, offset])
+
+
+def _unit_ids(unit: OrgUnit) -> list[int]:
+    return list(OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+
+
+def _report(
+    *, user: Any, first: date, last: date, group_by: str, org_unit: OrgUnit | None, rep_id: int | None,
+    customer_id: int | None, behind_only: bool, limit: int, offset: int, today: date | None,
+) -> ProgressReport:
+    if group_by not in GROUPS:
+        raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
+    today = today or timezone.localdate()
+    pivot = today.replace(day=1)
+    e, d = today.day, month_days(pivot)
+    shape = _shape(group_by)
+    scope = {"units": _unit_ids(org_unit) if org_unit else None, "rep_id": rep_id, "customer_id": customer_id}
+    sql, params = _sides_sql(user, shape, first, last, pivot, scope)
+    has_quantity = shape.actual_quantity is not None
+    elapsed, days = elapsed_days(first, last, today)
+    report = ProgressReport(group_by, first, last, today, elapsed, days, [], ProgressRow(None, _("Total")), 0, 0,
+                            org_unit=org_unit, offset=offset, limit=limit if group_by in PAGED else None)
+    if group_by in PAGED:
+        raw = _paged(sql, params, e, d, behind_only, limit, offset)
+        if not raw and offset:
+            raw_totals = _paged(sql, params, e, d, False, 1, 0)
+        else:
+            raw_totals = raw
+        report.rows = [_row(r, e, d, has_quantity) for r in raw]
+        if raw_totals:
+            head = raw_totals[0]
+            report.count, report.behind_count = int(head["n_all"]), int(head["n_behind"] or 0)
+            report.totals = _row({"k1": None, "k2": None, **{c: head[f"t_{c}"] for c in ("pq", "pa", "pp", "pc", "aq", "aa")}},
+                                 e, d, has_quantity)
+            report.totals.label = _("Total")
+    else:
+        rows = [_row(r, e, d, has_quantity) for r in _fetch(sql, params)]
+        rows = _rolled_up(user, rows, org_unit) if group_by == "org_unit" else _by_month(rows, first, last, e, d)
+        report.totals = _sum_rows(rows, e, d, has_quantity)
+        report.count = len(rows)
+        report.behind_count = sum(1 for r in rows if r.is_behind)
+        report.rows = [r for r in rows if r.is_behind] if behind_only else rows
+    _label(report, user)
+    return report
+
+
+def plan_progress(
+    *, user: Any, month: date, group_by: str = "customer", org_unit: OrgUnit | None = None, rep_id: int | None = None,
+    customer_id: int | None = None, behind_only: bool = False, limit: int = 100, offset: int = 0,
+    today: date | None = None,
+) -> ProgressReport:
+    """Plan vs actual for one month, grouped by customer, rep, org unit (subtree rollup), product or line."""
+    first = month.replace(day=1)
+    return _report(user=user, first=first, last=first, group_by=group_by, org_unit=org_unit, rep_id=rep_id,
+                   customer_id=customer_id, behind_only=behind_only, limit=limit, offset=offset, today=today)
+
+
+def plan_progress_cumulative(
+    *, user: Any, year: int, through_month: int, group_by: str = "customer", org_unit: OrgUnit | None = None,
+    rep_id: int | None = None, customer_id: int | None = None, behind_only: bool = False, limit: int = 100,
+    offset: int = 0, today: date | None = None,
+) -> ProgressReport:
+    """Year to date: January to `through_month` summed; with group_by="month", one row per month with running totals."""
+    return _report(user=user, first=date(year, 1, 1), last=date(year, through_month, 1), group_by=group_by,
+                   org_unit=org_unit, rep_id=rep_id, customer_id=customer_id, behind_only=behind_only,
+                   limit=limit, offset=offset, today=today)
+
+
+# --- rollups and labels -----------------------------------------------------------------------
+
+def _add(into: ProgressRow, row: ProgressRow) -> None:
+    into.planned_quantity = (into.planned_quantity or ZERO) + (row.planned_quantity or ZERO)
+    into.planned_amount += row.planned_amount
+    into.expected_amount += row.expected_amount
+    into.actual_amount += row.actual_amount
+    if row.actual_quantity is not None:
+        into.actual_quantity = (into.actual_quantity or ZERO) + row.actual_quantity
+
+
+def _sum_rows(rows: list[ProgressRow], e: int, d: int, has_quantity: bool) -> ProgressRow:
+    total = ProgressRow(None, _("Total"), actual_quantity=ZERO if has_quantity else None)
+    for row in rows:
+        _add(total, row)
+    total.is_behind = total.planned_amount > 0 and total.actual_amount < total.expected_amount
+    return total
+
+
+def default_unit(user: Any) -> OrgUnit | None:
+    """Where the org-unit rollup starts: the user's own unit; the single root for see-all roles."""
+    if user.role in SEE_ALL_ROLES or user.org_unit_id is None:
+        roots = list(OrgUnit.objects.filter(parent__isnull=True)[:2])
+        return roots[0] if len(roots) == 1 else None
+    return user.org_unit
+
+
+def _rolled_up(user: Any, rows: list[ProgressRow], unit: OrgUnit | None) -> list[ProgressRow]:
+    """Customers' org units rolled up to the children of `unit` (each with its whole subtree)."""
+    root = unit or default_unit(user)
+    units = {u.pk: u for u in (OrgUnit.objects.filter(path__startswith=root.path) if root else OrgUnit.objects.all())}
+    root_depth = root.path.count("/") - 1 if root else 1
+    buckets: dict[Any, ProgressRow] = {}
+    for row in rows:
+        found = units.get(row.key)
+        if found is None:
+            key = None  # no org unit, or (a lent card) outside the subtree
+        else:
+            parts = [int(p) for p in found.path.strip("/").split("/")]
+            key = parts[root_depth] if len(parts) > root_depth else root.pk if root else parts[0]
+        bucket = buckets.setdefault(key, ProgressRow(key, "", actual_quantity=None))
+        _add(bucket, row)
+        bucket.is_behind = False
+    out = []
+    for key, bucket in buckets.items():
+        bucket.is_behind = bucket.planned_amount > 0 and bucket.actual_amount < bucket.expected_amount
+        target = units.get(key)
+        bucket.label = target.name if target else _("Other (no org unit or outside this area)")
+        bucket.extra["unit"] = target
+        bucket.extra["is_self"] = root is not None and key == root.pk
+        bucket.extra["drill"] = target is not None and key != (root.pk if root else None)
+        out.append(bucket)
+    return sorted(out, key=lambda r: (r.extra["is_self"], -r.planned_amount, r.label))
+
+
+def _by_month(rows: list[ProgressRow], first: date, last: date, e: int, d: int) -> list[ProgressRow]:
+    """One row per month of the period (empty months too), with running year-to-date sums."""
+    by_key = {row.key: row for row in rows}
+    out, planned, actual = [], ZERO, ZERO
+    month = first
+    while month <= last:
+        row = by_key.get(month) or ProgressRow(month, "", actual_quantity=None)
+        planned, actual = planned + row.planned_amount, actual + row.actual_amount
+        row.cumulative_planned, row.cumulative_actual = planned, actual
+        out.append(row)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return out
+
+
+def _label(report: ProgressReport, user: Any) -> None:
+    rows, group_by = report.rows, report.group_by
+    if group_by == "month":
+        for row in rows:
+            row.label = f"{row.key:%Y-%m}"
+        return
+    if group_by == "org_unit":
+        return
+    first_keys = {r.key[0] if isinstance(r.key, tuple) else r.key for r in rows}
+    if group_by in ("customer", "line"):
+        customers = {c["pk"]: c for c in Customer.objects.filter(pk__in=first_keys).values(
+            "pk", "code", "name", "owner__display_name", "owner__username")}
+    if group_by in ("product", "line"):
+        ids = {r.key[1] if isinstance(r.key, tuple) else r.key for r in rows}
+        products = {p["pk"]: p for p in Product.objects.filter(pk__in=ids).values("pk", "sku", "name", "spec", "unit")}
+    if group_by == "rep":
+        users = {u.pk: u for u in User.objects.filter(pk__in=first_keys)}
+    for row in rows:
+        if group_by == "customer":
+            c = customers.get(row.key, {})
+            row.label, row.detail = c.get("name", ""), c.get("code", "")
+            row.extra["owner"] = c.get("owner__display_name") or c.get("owner__username") or ""
+        elif group_by == "rep":
+            rep = users.get(row.key)
+            row.label = (rep.display_name or rep.username) if rep else _("(no owner)")
+        elif group_by == "product":
+            p = products.get(row.key, {})
+            row.label, row.detail = f"{p.get('name', '')} {p.get('spec', '')}".strip(), p.get("sku", "")
+            row.extra["unit"] = p.get("unit", "")
+        else:
+            c, p = customers.get(row.key[0], {}), products.get(row.key[1], {})
+            row.label = f"{c.get('name', '')} · {p.get('name', '')} {p.get('spec', '')}".strip()
+            row.detail = f"{c.get('code', '')} · {p.get('sku', '')}"
+
+
+def customer_plan_months(*, user: Any, customer: Customer, months: list[date], today: date | None = None) -> list[dict[str, Any]]:
+    """The card's Plans tab: each month's plan (or None) with per-line actuals; five queries in all."""
+    today = today or timezone.localdate()
+    plans = {p.month: p for p in SalesPlan.objects.visible_to(user).filter(customer=customer, month__in=months)
+             .select_related("decided_by").prefetch_related("lines__product", "supports")}
+    sold: dict[tuple[date, int], tuple[Decimal, Decimal]] = {}
+    for month, product_id, qty, amount in SalesMonth.objects.visible_to(user).filter(
+            customer=customer, month__in=months).values_list("month", "product_id", "quantity", "amount"):
+        sold[(month, product_id)] = (qty, amount)
+    totals = dict(CustomerMonth.objects.visible_to(user).filter(customer=customer, month__in=months)
+                  .values_list("month", "sales"))
+    out = []
+    for month in months:
+        plan = plans.get(month)
+        e, d = elapsed_days(month, month, today)
+        lines = []
+        for line in plan.lines.all() if plan else []:
+            qty, amount = sold.get((month, line.product_id), (Decimal("0.000"), ZERO))
+            lines.append({"line": line, "actual_quantity": qty, "actual_amount": amount,
+                          "attainment": share_percent(amount, line.amount),
+                          "is_behind": line.amount > 0 and amount * d < line.amount * e})
+        actual = totals.get(month, ZERO)
+        planned = plan.total_amount if plan else ZERO
+        out.append({
+            "month": month, "plan": plan, "lines": lines, "actual_amount": actual,
+            "attainment": share_percent(actual, planned), "elapsed_share": share_percent(e, d),
+            "is_behind": planned > 0 and actual * d < planned * e,
+        })
+    return out
+
+
+def visible_units(user: Any) -> QuerySet[OrgUnit]:
+    """Org units a user may filter progress by: all for see-all roles; a manager's or rep's own subtree."""
+    if user.role in SEE_ALL_ROLES:
+        return OrgUnit.objects.all()
+    if user.org_unit_id:
+        return OrgUnit.objects.filter(path__startswith=user.org_unit.path)
+    return OrgUnit.objects.none()
+
+
+def plan_status_counts(*, user: Any, month: date) -> dict[str, int]:
+    rows = SalesPlan.objects.visible_to(user).filter(month=month).order_by().values_list("status").annotate(
+        n=Count("id"))
+    return {status: n for status, n in rows}
+
