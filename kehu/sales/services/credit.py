@@ -50,19 +50,21 @@ def credit_check(*, actor: User, order: Order, customer: Customer) -> CreditHold
     return hold
 
 
-def _locked_pending(actor: User, hold: CreditHold) -> CreditHold:
-    current = (
-        CreditHold.objects.visible_to(actor).select_for_update(of=("self",))
-        .select_related("order", "customer", "customer__org_unit").filter(pk=hold.pk).first()
-    )
-    if current is None:
+def _locked_pending(actor: User, hold: CreditHold) -> tuple[CreditHold, Order]:
+    """The hold and its order, locked in the order every order write uses (order, then hold, then
+    the customer) so a decision and a cancellation of the same order queue up instead of deadlocking."""
+    seen = CreditHold.objects.visible_to(actor).filter(pk=hold.pk).values_list("order_id", flat=True).first()
+    if seen is None:
         raise NotFound
+    order = Order.objects.select_for_update(of=("self",)).get(pk=seen)
+    current = CreditHold.objects.select_for_update(of=("self",)).select_related("customer__org_unit").get(pk=hold.pk)
     if not scope.can_decide_credit(actor, current.customer):
         raise Forbidden(_("You may not decide credit holds for this customer."))
     if current.status != HoldStatus.PENDING:
         raise ValidationError({"status": [_("This hold was already decided (%(status)s).") % {
             "status": current.get_status_display()}]})
-    return current
+    current.order = order
+    return current, order
 
 
 def _clean_reason(reason: Any) -> str:
@@ -105,11 +107,17 @@ def hold_approve(*, actor: User, hold: CreditHold, reason: str, one_off_raise: D
     """Approve a held order: it is booked now. Without a raise the approver overrides the check; with
     `one_off_raise` the approver grants that much above the limit for this order only, and the
     exposure at approval time must fit in limit + raise (else the needed raise is named)."""
-    current = _locked_pending(actor, hold)
-    reason = _clean_reason(reason)
-    amount = _clean_raise(one_off_raise)
+    current, order = _locked_pending(actor, hold)
+    errors: dict[str, list[str]] = {}
+    for clean, value in ((_clean_reason, reason), (_clean_raise, one_off_raise)):
+        try:
+            clean(value)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    reason, amount = _clean_reason(reason), _clean_raise(one_off_raise)
     customer = Customer.objects.select_for_update(of=("self",)).get(pk=current.customer_id)
-    order = Order.objects.select_for_update(of=("self",)).get(pk=current.order_id)
     if order.status != OrderStatus.HELD:  # only reachable through data repair; never book twice
         raise ValidationError({"status": [_("Order %(number)s is no longer on hold.") % {"number": order.number}]})
     if amount is not None:
@@ -132,9 +140,8 @@ def hold_approve(*, actor: User, hold: CreditHold, reason: str, one_off_raise: D
 @transaction.atomic
 def hold_reject(*, actor: User, hold: CreditHold, reason: str) -> CreditHold:
     """Reject a held order: it goes back to draft, for the rep to change, cancel or confirm again later."""
-    current = _locked_pending(actor, hold)
+    current, order = _locked_pending(actor, hold)
     reason = _clean_reason(reason)
-    order = Order.objects.select_for_update(of=("self",)).get(pk=current.order_id)
     _decide(current, actor, HoldStatus.REJECTED, reason)
     if order.status == OrderStatus.HELD:
         order.status = OrderStatus.DRAFT
