@@ -73,7 +73,7 @@ def _clean_lines(lines: list[LineInput]) -> list[PlanLine]:
     if len(lines) > MAX_LINES:
         raise ValidationError({"lines": [_("A plan has at most %(n)d lines.") % {"n": MAX_LINES}]})
     ids: list[int | None] = []
-    for i, (product_id, *_rest) in enumerate(lines):
+    for product_id, *_rest in lines:
         try:
             ids.append(int(str(product_id)) if 0 < int(str(product_id)) < 2**63 else None)
         except (TypeError, ValueError):
