@@ -39,6 +39,9 @@ column always has its key; an empty cell is `None` (a required column's empty ce
 and a column that is not in the file is absent from the dict — so an update can tell "leave as is"
 (absent) from "clear" (None).
 
+A cell's error names its column as the file's header does (what the person sees in Excel); a
+missing column is named by its label in the active language.
+
 File-level problems (not a spreadsheet, empty, bad encoding, too many rows) are a RowError with
 row 0; a missing required column or a duplicate header is a RowError on row 1, the header row.
 """
@@ -285,12 +288,12 @@ def _match_headers(headers: Sequence[str], columns: Sequence[Column]) -> tuple[d
     return matched, unknown, errors
 
 
-def _convert_row(number: int, cells: list[Any], matched: dict[int, Column],
+def _convert_row(number: int, cells: list[Any], matched: dict[int, Column], headers: Sequence[str],
                  firsts: dict[str, dict[Any, int]], errors: list[RowError]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for index, column in matched.items():
         raw = cells[index] if index < len(cells) else None
-        label = column.label()
+        label = headers[index]  # as the person's file names it
         if is_empty(raw):
             values[column.key] = None
             if column.required:
@@ -332,7 +335,7 @@ def read_sheet(source: str | Path | UploadedFile | Any, columns: Sequence[Column
         firsts: dict[str, dict[Any, int]] = {}
         try:
             for number, cells in table.iter_rows():
-                values = _convert_row(number, cells, matched, firsts, result.errors)
+                values = _convert_row(number, cells, matched, table.headers, firsts, result.errors)
                 result.rows.append((number, values))
         except ImportFileError as exc:
             result.errors.append(RowError(0, "", "", exc.message))
