@@ -88,5 +88,23 @@ ifneq ($(strip $(BENCH_DATABASE_URL)),)
 	  --database-url '$(BENCH_DATABASE_URL)' --out bench/out/import-postgresql-$(BENCH_IMPORT_ROWS).json
 endif
 
+# Sales (issue 4): BENCH_SALES_LINES order lines over three years for the cards, on SQLite and, with
+# BENCH_DATABASE_URL, on PostgreSQL (the issue's sizes: 1M lines on SQLite, 10M for 1M cards on PostgreSQL).
+BENCH_SALES_CUSTOMERS ?= $(BENCH_CUSTOMERS)
+BENCH_SALES_LINES ?= 200000
+BENCH_PG_SALES_CUSTOMERS ?= $(BENCH_PG_CUSTOMERS)
+BENCH_PG_SALES_LINES ?= $(BENCH_SALES_LINES)
+BENCH_TARGETS += bench-sales
+
+.PHONY: bench-sales
+bench-sales: install
+	$(PY) bench/bench_sales.py --customers $(BENCH_SALES_CUSTOMERS) --lines $(BENCH_SALES_LINES) $(BENCH_ARGS) \
+	  --out bench/out/sales-sqlite-$(BENCH_SALES_LINES).json
+ifneq ($(strip $(BENCH_DATABASE_URL)),)
+	@echo "$(PY) bench/bench_sales.py --customers $(BENCH_PG_SALES_CUSTOMERS) --lines $(BENCH_PG_SALES_LINES) $(BENCH_ARGS) --database-url \$$BENCH_DATABASE_URL ..."
+	@$(PY) bench/bench_sales.py --customers $(BENCH_PG_SALES_CUSTOMERS) --lines $(BENCH_PG_SALES_LINES) $(BENCH_ARGS) \
+	  --database-url '$(BENCH_DATABASE_URL)' --out bench/out/sales-postgresql-$(BENCH_PG_SALES_LINES).json
+endif
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
