@@ -22,6 +22,7 @@ from kehu.accounts import scope
 from kehu.accounts.audit import audit_record
 from kehu.accounts.models import AuditAction, User
 from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
+from kehu.customers.merge_hooks import merge_hooks_run
 from kehu.customers.merge_selectors import (
     CHOICES,
     COMBINED_FIELDS,
@@ -231,6 +232,7 @@ def customer_merge(
     picked = _clean_choices(choices)
     picks = _apply_choices(keep, gone, picked)
     taken = [name for name, pick in picks.items() if pick == MERGED]
+    merge_hooks_run(survivor=keep, merged=gone)  # other apps fold or refuse first (kehu/customers/merge_hooks.py)
     moved = _move_all(keep, gone, user)
     _validate(keep)
     placement = {"owner", "org_unit", "upstream"} & set(taken)

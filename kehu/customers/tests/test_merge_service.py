@@ -60,12 +60,83 @@ def _tag(w: World, card: Customer) -> None:
     card.tags.add(Tag.objects.create(name="夜市"))
 
 
+# Sales (kehu.sales): rows written straight to the models, as kehu/sales/testing.py does.
+def _product() -> Any:
+    from kehu.sales.models import Product
+
+    return Product.objects.get_or_create(sku="MERGE-1", defaults={"name": "合并测试品", "list_price": Decimal("5")})[0]
+
+
+def _order(w: World, card: Customer) -> None:
+    from kehu.sales.testing import make_booked_order
+
+    make_booked_order(card, [(_product(), 2, "5.00")])
+
+
+def _sold(w: World, card: Customer) -> None:
+    from kehu.sales.models import Order
+
+    Order.objects.create(number="SELL-1", customer=w.bob_card, seller=card)
+
+
+def _hold(w: World, card: Customer) -> None:
+    from kehu.sales.models import CreditHold, Order
+
+    order = Order.objects.create(number="HOLD-1", customer=card, status="held", total=Decimal("9"))
+    CreditHold.objects.create(order=order, customer=card, exposure=Decimal("9"), credit_limit=Decimal("0"))
+
+
+def _suggestion(w: World, card: Customer) -> None:
+    from kehu.sales.models import CreditSuggestion
+
+    CreditSuggestion.objects.create(customer=card, current_limit=Decimal("0"), suggested_limit=Decimal("1000"))
+
+
+def _plan(w: World, card: Customer) -> None:
+    from kehu.sales.models import SalesPlan
+
+    SalesPlan.objects.create(customer=card, month=timezone.localdate().replace(day=1))
+
+
+def _payment(w: World, card: Customer) -> None:
+    from kehu.sales.models import Payment
+
+    Payment.objects.create(customer=card, amount=Decimal("3"), unallocated=Decimal("3"))
+
+
+def _collection(w: World, card: Customer) -> None:
+    from kehu.sales.models import Collection
+
+    Collection.objects.create(customer=card, due_on=timezone.localdate(), amount=Decimal("3"))
+
+
+def _sales_month(w: World, card: Customer) -> None:
+    from kehu.sales.models import SalesMonth
+
+    SalesMonth.objects.create(customer=card, product=_product(), month=timezone.localdate().replace(day=1, year=2020))
+
+
+def _customer_month(w: World, card: Customer) -> None:
+    from kehu.sales.models import CustomerMonth
+
+    CustomerMonth.objects.create(customer=card, month=timezone.localdate().replace(day=1, year=2020))
+
+
 BUILDERS = {
     "accounts.accessgrant.customer": _grant,
     "customers.contact.customer": _contact,
     "customers.customer.upstream": _downstream,
     "customers.customergroup_members.customer": _group,
     "customers.customer_tags.customer": _tag,
+    "sales.order.customer": _order,
+    "sales.order.seller": _sold,
+    "sales.credithold.customer": _hold,
+    "sales.creditsuggestion.customer": _suggestion,
+    "sales.salesplan.customer": _plan,
+    "sales.payment.customer": _payment,
+    "sales.collection.customer": _collection,
+    "sales.salesmonth.customer": _sales_month,
+    "sales.customermonth.customer": _customer_month,
 }
 
 
