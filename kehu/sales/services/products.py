@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.utils import timezone
@@ -54,17 +54,29 @@ def _assign(product: Product, data: Mapping[str, Any]) -> list[str]:
             new = field.to_python(new)
         except ValidationError:
             pass  # kept as given: full_clean reports it under the field's name
+        if isinstance(new, Decimal) and new.is_finite() and isinstance(field, models.DecimalField):
+            exact = new.quantize(Decimal(1).scaleb(-field.decimal_places))
+            new = exact if exact == new else new  # 6.5 is 6.50; 6.505 stays for full_clean to refuse
         if getattr(product, name) != new:
             setattr(product, name, new)
             changed.append(name)
     return changed
 
 
-def _validate(product: Product) -> None:
+def _full_clean(product: Product) -> None:
+    errors: dict[str, list[str]] = {}
     try:
         product.full_clean(exclude=["search_text"], validate_unique=False)
     except ValidationError as exc:
-        raise ValidationError(exc.message_dict) from None
+        errors = exc.message_dict
+    if isinstance(product.pack_size, int) and product.pack_size < 1 and "pack_size" not in errors:
+        errors["pack_size"] = [_("Must be 1 or more.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate(product: Product) -> None:
+    _full_clean(product)
     if "\x00" in "".join((product.sku, product.name, product.spec, product.unit, product.category)):
         raise ValidationError({"name": [_("Text cannot contain NUL (\\x00) characters.")]})
     clash = Product.objects.filter(sku__iexact=product.sku).exclude(pk=product.pk)
@@ -280,7 +292,7 @@ def product_import(*, actor: User, rows: list[ImportedRow], request: HttpRequest
         try:
             if is_new and product.list_price is None:
                 raise ValidationError({"list_price": [_("A new product needs a list price.")]})
-            product.full_clean(exclude=["search_text"], validate_unique=False)
+            _full_clean(product)
         except ValidationError as exc:
             errors[row.row] = exc.message_dict
             continue

@@ -283,7 +283,8 @@ def product_autocomplete(request: HttpRequest) -> HttpResponse:
 def product_import(request: HttpRequest) -> HttpResponse:
     if not scope.can_manage_catalogue(request.user):
         return _forbidden(request)
-    form = ProductImportForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = ProductImportForm(request.POST if posted else None, request.FILES if posted else None)
     context: dict[str, Any] = {"form": form, "columns": COLUMNS}
     if request.method == "GET":
         return render(request, "sales/products/import.html", context)
