@@ -19,6 +19,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -513,3 +514,21 @@ def plan_status_counts(*, user: Any, month: date) -> dict[str, int]:
         n=Count("id"))
     return {status: n for status, n in rows}
 
+
+
+def progress_for_query(*, user: Any, query: dict[str, Any]) -> ProgressReport:
+    """The report a parsed progress query asks for (the API and the web page parse to the same dict)."""
+    month = query.get("month") or timezone.localdate().replace(day=1)
+    unit = None
+    if query.get("org_unit"):
+        unit = visible_units(user).filter(pk=query["org_unit"]).first()
+        if unit is None:
+            raise ValidationError({"org_unit": [_("No such org unit among yours.")]})
+    group_by = query.get("group_by") or "customer"
+    common = {"user": user, "group_by": group_by, "org_unit": unit, "rep_id": query.get("rep"),
+              "behind_only": bool(query.get("behind")), "limit": query.get("limit", 100), "offset": query.get("offset", 0)}
+    if query.get("period") == "ytd":
+        return plan_progress_cumulative(year=month.year, through_month=month.month, **common)
+    if group_by == "month":
+        raise ValidationError({"group_by": [_("Grouping by month needs the year-to-date period.")]})
+    return plan_progress(month=month, **common)

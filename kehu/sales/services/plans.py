@@ -23,7 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from kehu.accounts import scope
 from kehu.accounts.audit import audit_record
-from kehu.accounts.models import AuditAction, AuditEvent, OrgUnit, User
+from kehu.accounts.models import AuditAction, AuditEvent, OrgUnit, Role, User
 from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
 from kehu.customers.models import Customer
 from kehu.sales.models import PlanLine, PlanStatus, PlanSupport, Product, SalesMonth, SalesPlan, SupportKind
@@ -38,6 +38,18 @@ MAX_GROWTH = Decimal("10")  # +1000 %
 
 LineInput = tuple[Any, Any, Any, Any]  # (product id, quantity, amount, schedule)
 SupportInput = tuple[Any, Any, Any]  # (kind, description, cost)
+
+
+def may_draft_plans(user: Any) -> bool:
+    """Whether the plan pages for drafting (new plan, copy, import) are open to the user at all;
+    each customer is still checked with `scope.can_edit_plan`."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role in scope.SELL_ROLES)
+
+
+def may_decide_plans(user: Any) -> bool:
+    """Whether the approval queue is open to the user; each plan is still checked with `scope.can_approve_plan`."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active
+                and user.role in (Role.MANAGER, Role.DIRECTOR, Role.ADMIN))
 
 
 def month_start(value: Any) -> date:
@@ -175,9 +187,12 @@ def _stamp(plan: SalesPlan, actor: User) -> None:
 @transaction.atomic
 def plan_save(
     *, actor: User, customer: Customer | int, month: Any, lines: list[LineInput], supports: list[SupportInput],
-    note: str = "", version: Any = None, request: HttpRequest | None = None,
+    note: str = "", version: Any = None, create_only: bool = False, request: HttpRequest | None = None,
 ) -> SalesPlan:
-    """Create the customer's plan for `month`, or replace a draft/returned plan's lines and support items."""
+    """Create the customer's plan for `month`, or replace a draft/returned plan's lines and support items.
+
+    `create_only` (the API's POST): an existing plan for the month is a field error, not a replacement.
+    """
     owner = _plannable_customer(actor, customer)
     first = month_start(month)
     note = str(note or "").strip()
@@ -188,6 +203,9 @@ def plan_save(
     creating = plan is None
     if plan is None:
         plan = SalesPlan(customer=owner, month=first, created_by=actor, version=0)
+    elif create_only:
+        raise ValidationError({"month": [
+            _("This customer already has a plan for %(month)s; change that one instead.") % {"month": f"{first:%Y-%m}"}]})
     else:
         _check_version(plan, version)
         _refuse_locked(plan)
