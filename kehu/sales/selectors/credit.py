@@ -160,3 +160,20 @@ def credit_policies() -> list[CreditPolicy]:
 
 def lifecycle_rules() -> list[LifecycleRule]:
     return list(LifecycleRule.objects.order_by("tier"))
+
+
+def hold_reason_text(reason: Any) -> str:
+    """A stored hold reason ({"code", "params"}) in the reader's language."""
+    from django.utils.translation import gettext as _
+
+    if not isinstance(reason, dict):
+        return str(reason)
+    params = reason.get("params") or {}
+    try:
+        if reason.get("code") == HoldReason.OVER_LIMIT:
+            return _("Exposure %(exposure)s would exceed the credit limit %(limit)s by %(excess)s.") % params
+        if reason.get("code") == HoldReason.OVERDUE:
+            return _("An invoice is %(days)s days overdue (more than the %(max_days)s days allowed).") % params
+    except (KeyError, TypeError, ValueError):
+        pass
+    return str(reason.get("code") or reason)

@@ -227,3 +227,34 @@ def _whole_number(value: Any, low: int, high: int) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if low <= number <= high else None
+
+
+@transaction.atomic
+def credit_settings_update(
+    *, actor: User, policies: dict[int, tuple[Any, Any]], rules: dict[int, Any]
+) -> None:
+    """The settings page in one go: {policy id: (default limit, max overdue days)} and {rule id: days}.
+    All or nothing; errors are keyed `limit_<id>`, `overdue_<id>`, `dormant_<id>`."""
+    _check_policy_admin(actor)
+    errors: dict[str, list[str]] = {}
+    found = CreditPolicy.objects.in_bulk(list(policies))
+    for pk, (limit, days) in policies.items():
+        if pk not in found:
+            errors[f"limit_{pk}"] = [_("No such credit policy.")]
+            continue
+        try:
+            credit_policy_update(actor=actor, policy=found[pk], default_limit=limit, max_overdue_days=days)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors[f"{'limit' if name == 'default_limit' else 'overdue'}_{pk}"] = messages
+    found_rules = LifecycleRule.objects.in_bulk(list(rules))
+    for pk, days in rules.items():
+        if pk not in found_rules:
+            errors[f"dormant_{pk}"] = [_("No such lifecycle rule.")]
+            continue
+        try:
+            lifecycle_rule_update(actor=actor, rule=found_rules[pk], dormant_after_days=days)
+        except ValidationError as exc:
+            errors[f"dormant_{pk}"] = exc.message_dict["dormant_after_days"]
+    if errors:
+        raise ValidationError(errors)
