@@ -97,6 +97,14 @@ class PlanSerializer(serializers.ModelSerializer):
             "id", "status", "total_quantity", "total_amount", "support_cost", "submitted_at", "decided_at",
             "decision_note", "created_at", "updated_at",
         ]
+        validators: list[Any] = []  # one plan per customer and month: the service says so, as a field error
+
+
+class PlanUpdateSerializer(PlanSerializer):
+    """An update names neither customer nor month (a plan does not move); absent lists stay as they are on PATCH."""
+
+    customer = IdField(required=False, allow_null=False)
+    month = MonthField(required=False)
 
 
 class PlanActionSerializer(serializers.Serializer):
@@ -169,6 +177,27 @@ class PlanFilter(df.FilterSet):
         return queryset.filter(month=services.month_start(value[:20]))
 
 
+def _nested(error: ValidationError) -> Exception:
+    """The service names a cell `lines.0.product`; answer it as DRF does: {"lines": {"0": {"product": [...]}}}."""
+    if not hasattr(error, "error_dict"):
+        return error
+    out: dict[str, Any] = {}
+    for key, messages in error.message_dict.items():
+        parts = key.split(".")
+        if len(parts) == 3:
+            out.setdefault(parts[0], {}).setdefault(parts[1], {})[parts[2]] = messages
+        else:
+            out[key] = messages
+    return serializers.ValidationError(out)
+
+
+def _save(**kwargs: Any) -> SalesPlan:
+    try:
+        return services.plan_save(**kwargs)
+    except ValidationError as exc:
+        raise _nested(exc) from None
+
+
 def _lines(data: list[dict[str, Any]]) -> list[services.LineInput]:
     return [(x["product"], x["quantity"], x["amount"], x.get("schedule", "")) for x in data]
 
@@ -205,15 +234,17 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self._render(parse_id(kwargs["pk"])))
 
-    def _body(self, request: Request, *, partial: bool) -> dict[str, Any]:
-        serializer = self.get_serializer(data=request.data, partial=partial)
+    def _body(self, request: Request, *, updating: bool) -> dict[str, Any]:
+        # Never DRF's partial mode: it would make the nested lines' own fields optional too.
+        serializer_class = PlanUpdateSerializer if updating else PlanSerializer
+        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
         refuse_unknown_fields(request.data, serializer.fields)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self._body(request, partial=False)
-        plan = services.plan_save(
+        data = self._body(request, updating=False)
+        plan = _save(
             actor=request.user, customer=data["customer"], month=data["month"], lines=_lines(data.get("lines", [])),
             supports=_supports(data.get("supports", [])), note=data.get("note", ""), create_only=True, request=request,
         )
@@ -222,7 +253,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = selectors.plan_get(user=request.user, plan_id=parse_id(kwargs["pk"]))
         partial = kwargs.get("partial", False)
-        data = self._body(request, partial=True)
+        data = self._body(request, updating=True)
         if not partial and "lines" not in data:
             raise ValidationError({"lines": [_("Send the plan's lines (an empty list removes them all).")]})
         for name, current in (("customer", plan.customer_id), ("month", plan.month)):
@@ -232,9 +263,9 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             (x.product_id, x.quantity, x.amount, x.schedule) for x in plan.lines.all()]
         supports = _supports(data["supports"]) if "supports" in data else [
             (x.kind, x.description, x.cost) for x in plan.supports.all()]
-        services.plan_save(
+        _save(
             actor=request.user, customer=plan.customer_id, month=plan.month, lines=lines, supports=supports,
-            note=data.get("note", plan.note) if partial else data.get("note", ""), version=data.get("version"),
+            note=data["note"] if "note" in request.data or not partial else plan.note, version=data.get("version"),
             request=request,
         )
         return Response(self._render(plan.pk))
