@@ -85,6 +85,8 @@ def as_text(max_length: int | None = None) -> Converter:
 
     def convert(raw: Any) -> str:
         value = cell_string(raw)
+        if "\x00" in value:  # PostgreSQL text cannot hold it
+            raise CellError(_("Text cannot contain NUL (\\x00) characters."))
         if max_length is not None and len(value) > max_length:
             raise CellError(
                 ngettext(

@@ -29,6 +29,7 @@ from kehu.sales.models import Product, ProductPrice
 from kehu.sales.selectors.products import product_search_text
 
 PRODUCT_FIELDS = frozenset({"sku", "name", "spec", "unit", "pack_size", "category", "list_price", "is_active"})
+TEXT_FIELDS = ("sku", "name", "spec", "unit", "category")
 LEVELS = frozenset(ChannelLevel.values)
 PriceMap = Mapping[str, Decimal | str | None]
 
@@ -65,10 +66,13 @@ def _assign(product: Product, data: Mapping[str, Any]) -> list[str]:
 
 def _full_clean(product: Product) -> None:
     errors: dict[str, list[str]] = {}
+    for name in TEXT_FIELDS:
+        if "\x00" in str(getattr(product, name) or ""):  # PostgreSQL text cannot hold it
+            errors[name] = [_("Text cannot contain NUL (\\x00) characters.")]
     try:
         product.full_clean(exclude=["search_text"], validate_unique=False)
     except ValidationError as exc:
-        errors = exc.message_dict
+        errors = {**exc.message_dict, **errors}
     if isinstance(product.pack_size, int) and product.pack_size < 1 and "pack_size" not in errors:
         errors["pack_size"] = [_("Must be 1 or more.")]
     if errors:
@@ -77,8 +81,6 @@ def _full_clean(product: Product) -> None:
 
 def _validate(product: Product) -> None:
     _full_clean(product)
-    if "\x00" in "".join((product.sku, product.name, product.spec, product.unit, product.category)):
-        raise ValidationError({"name": [_("Text cannot contain NUL (\\x00) characters.")]})
     clash = Product.objects.filter(sku__iexact=product.sku).exclude(pk=product.pk)
     if clash.exists():
         raise ValidationError({"sku": [_("Another product already has the SKU %(sku)s.") % {"sku": product.sku}]})

@@ -280,3 +280,12 @@ def test_the_api_import_is_refused_to_a_rep(world: World):
         "file": upload([["SKU", "Name", "List price"], ["A", "甲", 1]])}, format="multipart")
     assert response.status_code == 403
     assert not Product.objects.exists()
+
+
+def test_a_nul_character_is_refused_never_written(world: World):
+    text = "SKU,Name,List price\n" + "".join(f"S{i},名{i},1\n" for i in range(300)) + "S-X,bad\x00name,1\n"
+    result = products_import_file(actor=world.cathy, source=SimpleUploadedFile("p.csv", text.encode()))
+    assert [e.row for e in result.errors] == [0]  # the CSV reader refuses the whole file
+    result = products_import_file(actor=world.cathy, source=upload([["SKU", "Name", "List price"], ["S1", "a\x00b", 1]]))
+    assert [(e.row, e.column) for e in result.errors] == [(2, "Name")]
+    assert not Product.objects.exists()

@@ -162,3 +162,8 @@ def test_deactivate_and_activate_are_status_changes(world: World):
     assert details == [{"is_active": False}, {"is_active": True}]
     with pytest.raises(VersionConflict):
         product_deactivate(actor=world.ada, product_id=product.pk, version=2)
+
+
+def test_a_nul_character_is_a_field_error_not_a_database_error(world: World):
+    errors = errors_of(product_create, actor=world.cathy, data={**WATER, "spec": "a\x00b"})
+    assert errors == {"spec": ["Text cannot contain NUL (\\x00) characters."]}

@@ -261,7 +261,7 @@ def product_autocomplete(request: HttpRequest) -> HttpResponse:
         if wants_json:
             return JsonResponse(exc.message_dict, status=400)
         return HttpResponse(" ".join(exc.messages), status=400)
-    text = request.GET.get("q", "").strip()[:100]
+    text = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # PostgreSQL text holds no NUL
     found = product_search(q=text, limit=AUTOCOMPLETE_SIZE) if text else []
     prices = product_prices([p.pk for p in found], level) if found and level else {}
     items = [
