@@ -113,7 +113,7 @@ class PlanActionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
 
 
-class ProgressQuerySerializer(serializers.Serializer):
+class PlanProgressQuerySerializer(serializers.Serializer):
     month = MonthField(required=False)
     period = serializers.ChoiceField(choices=["month", "ytd"], default="month")
     group_by = serializers.ChoiceField(choices=list(selectors.GROUPS), default="customer")
@@ -124,7 +124,7 @@ class ProgressQuerySerializer(serializers.Serializer):
     offset = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
 
 
-class ProgressRowSerializer(serializers.Serializer):
+class PlanProgressRowSerializer(serializers.Serializer):
     key = serializers.SerializerMethodField()
     label = serializers.CharField()
     detail = serializers.CharField()
@@ -146,7 +146,7 @@ class ProgressRowSerializer(serializers.Serializer):
         return f"{row.key:%Y-%m}" if isinstance(row.key, date) else row.key
 
 
-class ProgressSerializer(serializers.Serializer):
+class PlanProgressSerializer(serializers.Serializer):
     group_by = serializers.CharField()
     first_month = MonthField()
     last_month = MonthField()
@@ -155,11 +155,11 @@ class ProgressSerializer(serializers.Serializer):
                                              help_text=gettext_lazy("Share of the period elapsed, in per cent."))
     count = serializers.IntegerField()
     behind_count = serializers.IntegerField()
-    totals = ProgressRowSerializer()
-    results = ProgressRowSerializer(source="rows", many=True)
+    totals = PlanProgressRowSerializer()
+    results = PlanProgressRowSerializer(source="rows", many=True)
 
 
-class ImportSerializer(serializers.Serializer):
+class PlanImportSerializer(serializers.Serializer):
     file = serializers.FileField()
     dry_run = serializers.BooleanField(required=False, default=False)
 
@@ -299,22 +299,22 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def reopen(self, request: Request, pk: str) -> Response:
         return self._act(request, pk, services.plan_reopen, reason="reason")
 
-    @extend_schema(parameters=[ProgressQuerySerializer], responses=ProgressSerializer, filters=False)
+    @extend_schema(parameters=[PlanProgressQuerySerializer], responses=PlanProgressSerializer, filters=False)
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None, filter_backends=[])
     def progress(self, request: Request) -> Response:
-        query = ProgressQuerySerializer(data=request.query_params)
+        query = PlanProgressQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         report = selectors.progress_for_query(user=request.user, query=query.validated_data)
-        return Response(ProgressSerializer(report).data)
+        return Response(PlanProgressSerializer(report).data)
 
-    @extend_schema(request={"multipart/form-data": ImportSerializer},
+    @extend_schema(request={"multipart/form-data": PlanImportSerializer},
                    responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"], url_path="import", filterset_class=None, pagination_class=None,
             filter_backends=[])
     def import_(self, request: Request) -> Response:
         if not services.may_draft_plans(request.user):
             raise Forbidden(_("You may not import plans."))
-        body = ImportSerializer(data=request.data)
+        body = PlanImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = plans_import(actor=request.user, source=body.validated_data["file"],
                               dry_run=body.validated_data["dry_run"], request=request)
