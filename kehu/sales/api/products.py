@@ -70,16 +70,16 @@ class ProductSerializer(serializers.ModelSerializer):
         return field_class, kwargs
 
 
-class PriceListSerializer(serializers.Serializer):
+class ProductPriceListSerializer(serializers.Serializer):
     prices = PricesField()
     version = serializers.IntegerField(min_value=0, max_value=MAX_ID)
 
 
-class VersionSerializer(serializers.Serializer):
+class ProductVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0, max_value=MAX_ID)
 
 
-class ImportSerializer(serializers.Serializer):
+class ProductImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=gettext_lazy("An .xlsx, .xls or .csv file; row 1 holds the column names."))
     dry_run = serializers.BooleanField(default=False, help_text=gettext_lazy("Check only; write nothing."))
 
@@ -170,24 +170,24 @@ class ProductViewSet(viewsets.ModelViewSet):
                                 prices=prices, request=request)
         return self._render(product.pk)
 
-    @extend_schema(request=PriceListSerializer, responses={200: ProductSerializer, 409: CONFLICT})
+    @extend_schema(request=ProductPriceListSerializer, responses={200: ProductSerializer, 409: CONFLICT})
     @action(detail=True, methods=["put"], filterset_class=None, pagination_class=None)
     def prices(self, request: Request, pk: str) -> Response:
         """Set the price list per channel level; a level sent as null falls back to the list price."""
         product = self._get(pk)
-        body = PriceListSerializer(data=request.data)
+        body = ProductPriceListSerializer(data=request.data)
         refuse_unknown_fields(request.data, body.fields)
         body.is_valid(raise_exception=True)
         services.product_price_set(actor=request.user, product_id=product.pk, prices=body.validated_data["prices"],
                                    version=body.validated_data["version"], request=request)
         return self._render(product.pk)
 
-    @extend_schema(request=VersionSerializer, responses={200: ProductSerializer, 409: CONFLICT})
+    @extend_schema(request=ProductVersionSerializer, responses={200: ProductSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
     def activate(self, request: Request, pk: str) -> Response:
         return self._set_active(request, pk, True)
 
-    @extend_schema(request=VersionSerializer, responses={200: ProductSerializer, 409: CONFLICT})
+    @extend_schema(request=ProductVersionSerializer, responses={200: ProductSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
     def deactivate(self, request: Request, pk: str) -> Response:
         """An inactive product stays on existing orders and plans but is not offered for new ones."""
@@ -195,21 +195,21 @@ class ProductViewSet(viewsets.ModelViewSet):
 
     def _set_active(self, request: Request, pk: str, is_active: bool) -> Response:
         product = self._get(pk)
-        body = VersionSerializer(data=request.data)
+        body = ProductVersionSerializer(data=request.data)
         refuse_unknown_fields(request.data, body.fields)
         body.is_valid(raise_exception=True)
         services.product_set_active(actor=request.user, product_id=product.pk, is_active=is_active,
                                     version=body.validated_data["version"], request=request)
         return self._render(product.pk)
 
-    @extend_schema(request={"multipart/form-data": ImportSerializer},
+    @extend_schema(request={"multipart/form-data": ProductImportSerializer},
                    responses={200: IMPORT_RESULT, 400: IMPORT_ERRORS})
     @action(detail=False, methods=["post"], url_path="import", filterset_class=None, pagination_class=None,
             parser_classes=[MultiPartParser, FormParser])
     def import_file(self, request: Request) -> Response:
         """Create or update products by SKU from a sheet, all or nothing. With `dry_run`, check and count only.
         Every problem is listed with its row, column, cell value and message; then nothing was written."""
-        body = ImportSerializer(data=request.data)
+        body = ProductImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = products_import_file(actor=request.user, source=body.validated_data["file"],
                                       dry_run=body.validated_data["dry_run"], request=request)

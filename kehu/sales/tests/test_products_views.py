@@ -256,3 +256,11 @@ def test_autocomplete_junk_is_never_a_500(world: World, catalogue: dict[str, Pro
         assert response.status_code in (200, 400, 404), (params, response.status_code)
     bad = client.get(reverse("sales:product-autocomplete"), {"q": "qq", "format": "json", "channel_level": "moon"})
     assert bad.status_code == 400 and "channel_level" in json.loads(bad.content)
+
+
+def test_after_an_htmx_price_save_the_activate_button_carries_the_new_version(world: World, catalogue: dict[str, Product]):
+    water = catalogue["water"]
+    response = client_as(world.cathy).post(reverse("sales:product-prices", args=[water.pk]), {
+        "version": 1, "price_distributor": "27"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert 'id="active-version" hx-swap-oob="true"' in html and 'value="2" id="active-version"' in html

@@ -197,7 +197,9 @@ def product_prices_save(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Prices saved."))
                 return redirect("sales:product-detail", pk=product.pk)
             status, grid = 200, PriceGridForm(product=product)
-    context = _detail_context(request.user, product, grid, conflict=conflict, saved=status == 200)
+    # htmx: the activate button's version is refreshed out of band, so it does not go stale.
+    context = _detail_context(request.user, product, grid, conflict=conflict, saved=status == 200,
+                              oob=is_htmx(request))
     template = "sales/products/price_grid.html" if is_htmx(request) else "sales/products/detail.html"
     return render(request, template, context, status=status)
 
