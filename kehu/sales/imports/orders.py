@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -235,6 +235,19 @@ def _already_imported(groups: list[_Group], errors: list[RowError]) -> None:
                                    _("An order with this number was already imported; it is not imported twice.")))
 
 
+def _lock_refs(groups: list[_Group], errors: list[RowError]) -> bool:
+    """Inside the write transaction: serialise imports of the same order numbers and look again for
+    numbers imported meanwhile (True: some were). PostgreSQL takes a transaction advisory lock per
+    number; SQLite has one writer at a time, and the look is repeated inside the transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for ref in sorted({fold(g.ref) for g in groups}):
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"sales.order-import:{ref}"])
+    before = len(errors)
+    _already_imported(groups, errors)
+    return len(errors) > before
+
+
 def _service_errors(group: _Group, exc: ValidationError) -> list[RowError]:
     """A service refusal as row errors: "Line N: …" messages go to the order's N-th row."""
     first_row = group.rows[0][0]
@@ -306,6 +319,8 @@ def order_import(*, actor: Any, source: Any, dry_run: bool = False, today: date 
         return result
     try:
         with transaction.atomic():
+            if _lock_refs(groups, result.errors):
+                raise RowsFailed(result.errors)
             _write(actor, groups, customers, products, result)
             if result.errors or dry_run:
                 raise RowsFailed(result.errors)

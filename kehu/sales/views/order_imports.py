@@ -7,6 +7,7 @@ session) so "Import" after "Check" does not need a second upload; it is deleted 
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +45,30 @@ class OrderImportForm(forms.Form):
         return uploaded
 
 
+KEEP_SECONDS = 24 * 3600
+
+
 def _folder() -> Path:
     folder = Path(settings.MEDIA_ROOT) / "order-imports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
+def _sweep() -> None:
+    """Files checked and never imported (the session ended) are removed after a day."""
+    old = time.time() - KEEP_SECONDS
+    for path in _folder().iterdir():
+        try:
+            if path.stat().st_mtime < old:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
 def _keep(request: HttpRequest, uploaded: Any) -> str:
     """Store an uploaded file for the "Import" that follows a check; returns its token."""
     _forget(request)
+    _sweep()
     token = secrets.token_urlsafe(24)
     with open(_folder() / token, "wb") as out:
         for chunk in uploaded.chunks():

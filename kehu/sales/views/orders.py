@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -265,10 +266,11 @@ def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rest: list[str] = []
     if head.is_valid() and grid.is_valid:
         try:
-            saved = order_update(actor=user, order=order, version=head.cleaned_data.get("version"),
-                                 data=head.service_data(), lines=_line_inputs(cleaned))
-            if "confirm" in request.POST:
-                saved = order_confirm(actor=user, order=saved, version=saved.version)
+            with transaction.atomic():  # "Save and confirm": both or neither
+                saved = order_update(actor=user, order=order, version=head.cleaned_data.get("version"),
+                                     data=head.service_data(), lines=_line_inputs(cleaned))
+                if "confirm" in request.POST:
+                    saved = order_confirm(actor=user, order=saved, version=saved.version)
         except VersionConflict as exc:
             return _edit_conflict(request, customer, head, grid, exc.current)
         except ValidationError as exc:
