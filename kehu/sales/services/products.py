@@ -338,7 +338,12 @@ def _prices_differ(current: dict[str, Decimal], prices: dict[str, Decimal | None
 
 
 def _write_products(new: list[tuple[Product, ImportedRow]], changed: list[tuple[Product, ImportedRow]]) -> None:
-    Product.objects.bulk_create([p for p, _row in new], batch_size=500)
+    try:
+        with transaction.atomic():
+            Product.objects.bulk_create([p for p, _row in new], batch_size=500)
+    except IntegrityError:  # someone created one of these SKUs since the rows were matched
+        raise ImportRowsInvalid({0: {"sku": [
+            _("Another user added one of these SKUs meanwhile; nothing was imported. Upload the file again.")]}}) from None
     if any(p.pk is None for p, _row in new):  # a backend that does not return ids from bulk inserts
         ids = dict(Product.objects.filter(sku__in=[p.sku for p, _row in new]).values_list("sku", "pk"))
         for product, _row in new:

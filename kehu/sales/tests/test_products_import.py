@@ -289,3 +289,20 @@ def test_a_nul_character_is_refused_never_written(world: World):
     result = products_import_file(actor=world.cathy, source=upload([["SKU", "Name", "List price"], ["S1", "a\x00b", 1]]))
     assert [(e.row, e.column) for e in result.errors] == [(2, "Name")]
     assert not Product.objects.exists()
+
+
+def test_a_sku_created_by_someone_else_between_matching_and_writing_is_a_clear_error(world: World, monkeypatch: Any):
+    from kehu.sales.services import products as services
+
+    real = services._products_by_sku
+
+    def matched_then_raced(skus: Any) -> Any:
+        found = real(skus)
+        make_product("RACE-1", "别人刚建的")  # inside the same transaction: stands in for a concurrent insert
+        return found
+
+    monkeypatch.setattr(services, "_products_by_sku", matched_then_raced)
+    result = products_import_file(actor=world.cathy, source=upload([["SKU", "Name", "List price"], ["RACE-1", "我的", 1]]))
+    assert [(e.row, e.message) for e in result.errors] == [
+        (0, "Another user added one of these SKUs meanwhile; nothing was imported. Upload the file again.")]
+    assert list(Product.objects.values_list("sku", flat=True)) == []  # the whole transaction rolled back
