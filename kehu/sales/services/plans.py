@@ -391,17 +391,18 @@ def plans_copy_from_actuals(
     first, rate = month_start(month), parse_growth(growth)
     result = CopyResult(month=first, growth=rate)
     with transaction.atomic():
-        customers = list(_copy_customers(actor, customer_ids, org_unit).order_by("code", "id"))
+        scoped = _copy_customers(actor, customer_ids, org_unit)
+        # Subqueries, not id lists: a region holds more customers than SQLite takes parameters.
+        ids = scoped.values("pk")
+        customers = list(scoped.only("id", "code", "name", "owner_id", "org_unit__path", "archived_at").order_by("code", "id"))
         allowed = [c for c in customers if scope.can_edit_plan(actor, c)]
         result.not_allowed = len(customers) - len(allowed)
-        ids = [c.pk for c in allowed]
-        planned = set(SalesPlan.objects.filter(customer_id__in=ids, month=first).values_list("customer_id", flat=True))
+        planned = set(SalesPlan.objects.filter(customer__in=ids, month=first).values_list("customer_id", flat=True))
         result.already_planned = [c for c in allowed if c.pk in planned]
         last_year = first.replace(year=first.year - 1)
         actuals: dict[int, list[PlanLine]] = defaultdict(list)
         rows = (
-            SalesMonth.objects.filter(customer_id__in=[i for i in ids if i not in planned], month=last_year,
-                                      product__is_active=True)
+            SalesMonth.objects.filter(customer__in=ids, month=last_year, product__is_active=True)
             .values("customer_id", "product_id").annotate(q=Sum("quantity"), a=Sum("amount"))
             .order_by("customer_id", "product_id")
         )
@@ -413,8 +414,8 @@ def plans_copy_from_actuals(
                     quantity=max(row["q"] * factor, Decimal(0)).quantize(MILLI, rounding=ROUND_HALF_UP),
                     amount=max(row["a"] * factor, Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP),
                 ))
-        result.proposals = [CopyProposal(c, actuals[c.pk]) for c in allowed if c.pk in actuals]
-        result.without_actuals = len(allowed) - len(planned) - len(result.proposals)
+        result.proposals = [CopyProposal(c, actuals[c.pk]) for c in allowed if c.pk in actuals and c.pk not in planned]
+        result.without_actuals = len(allowed) - len(result.already_planned) - len(result.proposals)
         if commit and result.proposals:
             _write_copies(actor, result, request)
     return result
