@@ -11,3 +11,7 @@ class SalesConfig(AppConfig):
         from kehu.sales import card_tabs
 
         card_tabs.register()
+        from kehu.sales import merge
+
+        merge.register()
+        from kehu.sales.demo import hook  # noqa: F401  (registers the sales step of `kehu demo`)

@@ -6,6 +6,8 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
 
 from kehu.accounts.models import OrgUnit, Role
 from kehu.customers.demo import (
@@ -19,6 +21,7 @@ from kehu.customers.demo import (
     demo_present,
 )
 from kehu.customers.demo.places import COMPANY_NAME
+from kehu.customers.demo_hooks import demo_steps_run
 from kehu.customers.models import Customer
 
 
@@ -48,13 +51,19 @@ class Command(BaseCommand):
             self.stdout.write("The database already holds customers; the demo was not loaded.")
             return
         started = time.monotonic()
+        now = timezone.now()
         try:
-            demo_build(customers=customers, seed=seed)
+            # The cards and every app's demo step (sales, …) land together or not at all.
+            with transaction.atomic():
+                org = demo_build(customers=customers, seed=seed, now=now)
+                reports = demo_steps_run(org=org, seed=seed, now=now)
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Loaded the demo company {COMPANY_NAME} in {elapsed:.1f} s."))
         self._print_counts()
+        for name, counts in reports.items():
+            self.stdout.write(f"  {name}: {_pairs(dict(counts))}")
         self._print_logins()
 
     def _print_counts(self) -> None:
