@@ -54,7 +54,13 @@ def plan_queryset(*, user: Any) -> QuerySet[SalesPlan]:
     return SalesPlan.objects.visible_to(user).select_related("customer", "customer__owner", "decided_by")
 
 
+def _check_id(value: int) -> None:
+    if not 0 < value < 2**63:  # out of the database's range: as missing
+        raise NotFound
+
+
 def plan_get(*, user: Any, plan_id: int) -> SalesPlan:
+    _check_id(plan_id)
     plan = plan_queryset(user=user).prefetch_related("lines__product", "supports").filter(pk=plan_id).first()
     if plan is None:
         raise NotFound
@@ -63,6 +69,7 @@ def plan_get(*, user: Any, plan_id: int) -> SalesPlan:
 
 def plan_for_month(*, user: Any, customer_id: int, month: date) -> tuple[Customer, SalesPlan | None]:
     """The visible customer and its plan for `month` (None when not drafted yet)."""
+    _check_id(customer_id)
     customer = Customer.objects.visible_to(user).select_related("org_unit", "owner").filter(pk=customer_id).first()
     if customer is None:
         raise NotFound

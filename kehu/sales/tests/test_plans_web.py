@@ -117,6 +117,11 @@ def test_workflow_buttons(world: World, beer: Any) -> None:
     assert alice.post(action(plan, "reopen"), {"version": 3, "text": "加货"}).status_code == 302
     assert SalesPlan.objects.get().status == PlanStatus.DRAFT
     assert alice.post(reverse("sales:plan-action", args=[plan.pk, "explode"]), {"version": 4}).status_code == 404
+    assert alice.post(reverse("sales:plan-action", args=[10**20, "submit"]), {"version": 4}).status_code == 404
+    assert alice.get(reverse("sales:plan-edit", args=[10**20, "2026-11"])).status_code == 404
+    assert alice.get(reverse("sales:plan-edit", args=[world.alice_card.pk, "99999-1"])).status_code == 404
+    assert alice.get(reverse("sales:plan-edit", args=[world.alice_card.pk, "junk"])).status_code == 404
+    assert alice.get(reverse("sales:plan-new"), {"customer": "x", "month": "2026-11"}).status_code == 302
 
 
 def test_the_overview_groups_filters_and_survives_junk(world: World, beer: Any) -> None:
