@@ -96,6 +96,7 @@ class Rule:
 
 LOWER_RULES = (Rule.OVERDUE, Rule.LATE)
 CENT = Decimal("0.01")
+NONE_OWED = Decimal("0.00")
 MAX_LIMIT = Decimal("999999999999.99")
 
 
@@ -266,7 +267,7 @@ def suggestion_for(
     open_amount, overdue_amount, oldest_due = open_now
     overdue_days = (today - oldest_due).days if oldest_due else 0
     months_with_orders, sales = months
-    peak = max([*exposures, open_amount], default=Decimal(0))
+    peak = max([*exposures, open_amount])
     near = sum(1 for e in exposures if e >= limit * NEAR_LIMIT_SHARE)
     share, avg_pay, avg_late = _share(on_time, count), _average(days_to_pay, count), _average(days_late, count)
     rule, proposed = None, limit
@@ -330,8 +331,8 @@ def credit_review_run(*, today: date | None = None) -> int:
     wanted = {}
     for pk, card in cards.items():
         evidence = suggestion_for(
-            card, settled.get(pk, (0, 0, 0, 0)), open_now.get(pk, (Decimal(0), Decimal(0), None)),
-            months.get(pk, (0, Decimal(0))), exposures.get(pk, []), today,
+            card, settled.get(pk, (0, 0, 0, 0)), open_now.get(pk, (NONE_OWED, NONE_OWED, None)),
+            months.get(pk, (0, NONE_OWED)), exposures.get(pk, []), today,
         )
         if evidence is not None:
             wanted[pk] = evidence

@@ -1,3 +1,11 @@
-"""URLs of this area; included by kehu.sales.urls."""
+"""URLs of the credit review; included by kehu.sales.urls."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from kehu.sales.views import credit_review
+
+urlpatterns = [
+    path("credit/review/", credit_review.review_list, name="credit-review"),
+    path("credit/review/<int:pk>/accept/", credit_review.suggestion_accept, name="credit-review-accept"),
+    path("credit/review/<int:pk>/dismiss/", credit_review.suggestion_dismiss, name="credit-review-dismiss"),
+]
