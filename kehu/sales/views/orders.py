@@ -48,6 +48,7 @@ from kehu.sales.services.orders import (
     order_update,
     orders_confirm_bulk,
 )
+from kehu.sales.tabs.sales import order_records_html
 
 PAGE_SIZE = 50
 BULK_MAX = 200
@@ -414,7 +415,8 @@ def card_orders_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request.user, pk)
     page = card_orders(user=request.user, customer_id=customer.pk, cursor=request.GET.get("cursor"))
     template = "sales/orders/_card_orders.html" if is_htmx(request) else "sales/orders/card_orders.html"
-    response = render(request, template, {"customer": customer, "page": page})
+    context = {"customer": customer, "page": page, "orders_html": order_records_html(page.rows)}
+    response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
 
