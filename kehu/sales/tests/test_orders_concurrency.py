@@ -1,0 +1,100 @@
+"""Concurrent writes on PostgreSQL (real transactions in threads): order numbers stay unique, and two
+confirmations for one customer cannot both pass a credit check that only one of them fits in.
+
+SQLite serialises writers on the whole database, so these races cannot happen there; the tests
+skip on it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from kehu.accounts.db_triggers import install_append_only_triggers, remove_append_only_triggers
+from kehu.sales.models import CreditHold, Order, OrderStatus
+from kehu.sales.services.orders import LineInput, order_confirm, order_create
+from kehu.sales.testing import make_product
+from kehu.testing import World
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the seeded policy rows
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and concurrent inserts: PostgreSQL"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _flushable_audit_log() -> Iterator[None]:
+    """These tests commit, so the database is flushed after each; the audit log's append-only
+    triggers would refuse that, so they are lifted for the flush (as the browser tests do)."""
+    install_append_only_triggers(connection)
+    yield
+    remove_append_only_triggers(connection)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _database_as_before(django_db_blocker: Any) -> Iterator[None]:
+    """The flush after the last test here also empties rows the migrations seeded (credit policies,
+    lifecycle rules); put them back and the triggers too, so later tests (and a --reuse-db run) find
+    the database as migrated."""
+    yield
+    with django_db_blocker.unblock():
+        serialized = getattr(connection, "_test_serialized_contents", None)
+        if serialized:
+            connection.creation.deserialize_db_from_string(serialized)
+        install_append_only_triggers(connection)
+
+
+def in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Run each job in its own thread and connection, all released at once; results or exceptions."""
+    barrier = threading.Barrier(len(jobs))
+    out: list[Any] = [None] * len(jobs)
+
+    def run(i: int, job: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            out[i] = job()
+        except Exception as exc:  # noqa: BLE001 (reported to the test)
+            out[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return out
+
+
+def test_concurrent_entries_get_distinct_numbers(world: World) -> None:
+    beer = make_product("BEER-01", "青岛啤酒", "3.00")
+
+    def enter() -> str:
+        return order_create(actor=world.alice, customer=world.alice_card, order_date=date(2026, 11, 3),
+                            lines=[LineInput(product_id=beer.pk, quantity=Decimal(1))]).number
+
+    numbers = in_threads([enter] * 8)
+    assert all(isinstance(n, str) for n in numbers), numbers
+    assert sorted(numbers) == [f"SO202611{i:06d}" for i in range(1, 9)]
+
+
+def test_two_confirmations_cannot_both_use_the_same_credit_room(world: World) -> None:
+    beer = make_product("BEER-01", "青岛啤酒", "10.00")
+    world.alice_card.credit_limit = Decimal("150")
+    world.alice_card.save()
+    drafts = [
+        order_create(actor=world.alice, customer=world.alice_card, lines=[LineInput(product_id=beer.pk, quantity=Decimal(10))])
+        for _ in range(4)
+    ]  # 100 each: one fits in 150, two do not
+
+    results = in_threads([lambda o=o: order_confirm(actor=world.alice, order=o).status for o in drafts])
+    assert sorted(results) == [OrderStatus.CONFIRMED] + [OrderStatus.HELD] * 3, results
+    assert Order.objects.filter(status=OrderStatus.CONFIRMED).count() == 1
+    exposures = sorted(CreditHold.objects.values_list("exposure", flat=True))
+    assert exposures == [Decimal("200.00")] * 3  # each saw the confirmed one
