@@ -94,7 +94,9 @@ def _attach_prices(products: list[Product]) -> None:
         prices.setdefault(pk, {})[level] = price
     for product in products:
         own = prices.get(product.pk, {})
-        product.level_prices = [(level, own.get(level)) for level in ChannelLevel.values]  # type: ignore[attr-defined]
+        product.level_prices = [  # type: ignore[attr-defined]
+            (level, label, own.get(level)) for level, label in ChannelLevel.choices
+        ]
 
 
 @login_required
@@ -111,8 +113,7 @@ def _detail_context(user: User, product: Product, grid: PriceGridForm | None = N
         "product": product,
         "can_manage": can_manage,
         "grid": grid or (PriceGridForm(product=product) if can_manage else None),
-        "level_rows": [(label, dict(product.level_prices)[level])  # type: ignore[attr-defined]
-                       for level, label in ChannelLevel.choices],
+        "level_rows": [(label, price) for _level, label, price in product.level_prices],  # type: ignore[attr-defined]
         **extra,
     }
 
