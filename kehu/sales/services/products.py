@@ -107,7 +107,7 @@ def _clean_prices(prices: PriceMap) -> dict[str, Decimal | None]:
             messages = exc.messages if isinstance(exc, ValidationError) else [_("Enter a number.")]
             errors[key] = list(messages)
             continue
-        clean[level] = value
+        clean[level] = value.quantize(Decimal("0.01"))
     if errors:
         raise ValidationError(errors)
     return clean
