@@ -211,9 +211,12 @@ def _clean_text(name: str, value: Any, limit: int) -> str:
     return text
 
 
-def _locked(order: Order) -> Order:
+def _locked(order: Order, *, with_customer: bool = True) -> Order:
     """The order re-read under a row lock (its status may have changed since the caller read it)."""
-    found = Order.objects.select_for_update(of=("self",)).select_related("customer").filter(pk=order.pk).first()
+    rows = Order.objects.select_for_update(of=("self",))
+    if with_customer:
+        rows = rows.select_related("customer", "customer__org_unit")
+    found = rows.filter(pk=order.pk).first()
     if found is None:
         raise NotFound
     return found
@@ -410,8 +413,7 @@ def order_book(*, actor: User, order: Order, reason: str = "") -> Order:
     order.open_amount = max(order.total - order.paid, ZERO)
     _save(order, actor, reason)
     summaries.order_booked(order, 1)
-    ledger.on_order_booked(order)
-    order.refresh_from_db(fields=["paid", "open_amount", "version"])  # the ledger may apply unallocated credit
+    ledger.on_order_booked(order)  # may apply unallocated credit: it updates `order` (paid, open_amount) too
     customer_order_booked(actor=actor, customer=order.customer, order=order)
     _status_audit(actor, order, before, due_date=str(order.due_date))
     return order
@@ -420,17 +422,17 @@ def order_book(*, actor: User, order: Order, reason: str = "") -> Order:
 @transaction.atomic
 def order_confirm(*, actor: User, order: Order, version: int | None = None) -> Order:
     """Confirm a draft through the credit check: CONFIRMED (booked), or HELD with a pending CreditHold."""
-    current = _locked(order)
-    _check_can_take_orders(actor, current.customer)
+    current = _locked(order, with_customer=False)
+    # The customer's row is locked until commit (always after the order's, as every order write
+    # does): two confirmations for one customer queue up, and the second one's check sees the first.
+    customer = Customer.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=current.customer_id)
+    current.customer = customer
+    _check_can_take_orders(actor, customer)
     _check_version(current, version)
     if current.status != OrderStatus.DRAFT:
         raise ValidationError({"status": [_confirm_refusal(current)]})
-    if not current.lines.exists():
+    if current.total <= 0 and not current.lines.exists():  # the services never write a draft without lines
         raise ValidationError({"lines": [_("An order needs at least one line.")]})
-    # The customer's row is locked until commit: two confirmations for one customer queue up, and
-    # the second one's check sees the first one's order.
-    customer = Customer.objects.select_for_update(of=("self",)).get(pk=current.customer_id)
-    current.customer = customer
     hold = credit_check(actor=actor, order=current, customer=customer)
     if hold is None:
         return order_book(actor=actor, order=current)

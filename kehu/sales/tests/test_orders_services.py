@@ -270,3 +270,15 @@ def test_due_date_uses_payment_terms(world: World, goods: dict) -> None:
     world.alice_card.save()
     order = order_confirm(actor=world.alice, order=draft(world, goods, order_date=date.today() - timedelta(days=2)))
     assert order.due_date == date.today() - timedelta(days=2)
+
+
+def test_confirming_is_a_fixed_handful_of_queries(world: World, goods: dict, django_assert_max_num_queries: object) -> None:
+    """Locks (order, customer), the credit check (policy + one query of three index reads), the
+    booking writes, the ledger hook, the audit row: the same count however much the customer bought."""
+    from kehu.sales.testing import make_booked_order
+
+    for _ in range(30):
+        make_booked_order(world.alice_card, [(goods["beer"], 1, "1.00")])
+    order = draft(world, goods, lines=[LineInput(product_id=goods["beer"].pk, quantity=D(1)) for _ in range(20)])
+    with django_assert_max_num_queries(22):  # type: ignore[operator]
+        assert order_confirm(actor=world.alice, order=order).status == OrderStatus.CONFIRMED
