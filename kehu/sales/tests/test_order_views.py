@@ -329,3 +329,11 @@ def test_bulk_confirm_ignores_orders_the_user_cannot_see(alice, world, goods):
     response = alice.post(reverse("sales:orders-confirm-bulk"), {"order": [hidden.pk]}, follow=True)
     hidden.refresh_from_db()
     assert hidden.status == OrderStatus.DRAFT and "Select the draft orders to confirm." in response.content.decode()
+
+
+def test_the_date_field_is_filled_in_the_format_a_date_input_reads_in_chinese_too(alice, world):
+    from django.utils import timezone, translation
+
+    with translation.override("zh-hans"):
+        page = alice.get(reverse("sales:order-new") + f"?customer={world.alice_card.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert f'value="{timezone.localdate().isoformat()}"' in page.content.decode()
