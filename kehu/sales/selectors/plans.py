@@ -21,8 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, DecimalField, F, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -185,7 +184,7 @@ class ProgressReport:
 
 @dataclass(frozen=True)
 class _Shape:
-    """Where each piece of a report lives on the plan side and the actual side."""
+    """Where a report's rows come from: plan rows and actual rows, each with its customer id."""
 
     plan_model: Any
     plan_quantity: str
@@ -193,76 +192,85 @@ class _Shape:
     plan_month: str
     plan_customer: str
     actual_model: Any
-    actual_quantity: str | None
+    actual_quantity: str
     actual_amount: str
-    keys: tuple[str, ...]  # the key as a path relative to the customer ("owner") or the row ("product")
+    row_key: str | None  # a second key taken from the rows ("product", "month"), besides the customer's
+    by_quantity: bool  # quantities add up only product by product
 
 
 def _shape(group_by: str) -> _Shape:
-    by_line = group_by in ("product", "line")
-    keys = {
-        "customer": ("@",), "rep": ("owner",), "org_unit": ("org_unit",), "month": ("month",),
-        "product": ("product",), "line": ("@", "product"),
-    }[group_by]
-    if by_line:
-        return _Shape(PlanLine, "quantity", "amount", "plan__month", "plan__customer",
-                      SalesMonth, "quantity", "amount", keys)
-    return _Shape(SalesPlan, "total_quantity", "total_amount", "month", "customer",
-                  CustomerMonth, None, "sales", keys)
+    row_key = {"product": "product", "line": "product", "month": "month"}.get(group_by)
+    if group_by in ("product", "line"):
+        return _Shape(PlanLine, "quantity", "amount", "plan__month", "plan__customer_id",
+                      SalesMonth, "quantity", "amount", row_key, True)
+    return _Shape(SalesPlan, "total_quantity", "total_amount", "month", "customer_id",
+                  CustomerMonth, "quantity", "sales", row_key, False)
 
 
-def _key_path(key: str, customer: str, month: str) -> str:
-    if key == "@":
-        return customer
-    if key == "month":
-        return month
-    if key == "product":
-        return "product"
-    return f"{customer}__{key}"
+# The report's key over the joined rows `u` (plans and actuals) and visible customers `c`.
+_KEYS = {
+    "customer": ("u.cid", "NULL"), "rep": ("c.owner_id", "NULL"), "org_unit": ("c.org_unit_id", "NULL"),
+    "product": ("u.kx", "NULL"), "line": ("u.cid", "u.kx"), "month": ("u.kx", "NULL"),
+}
+_NONE = "CAST(NULL AS NUMERIC)"
 
 
-def _scoped(qs: QuerySet[Any], customer: str, units: list[int] | None, rep_id: int | None,
-            customer_id: int | None) -> QuerySet[Any]:
+def _customers_sql(user: Any, units: list[int] | None, rep_id: int | None, customer_id: int | None) -> tuple[str, list[Any]]:
+    """The customers the report covers, straight from the access policy (and the report's filters)."""
+    customers = Customer.objects.visible_to(user)
     if units is not None:
-        qs = qs.filter(**{f"{customer}__org_unit_id__in": units})
+        customers = customers.filter(org_unit_id__in=units)
     if rep_id is not None:
-        qs = qs.filter(**{f"{customer}__owner_id": rep_id})
+        customers = customers.filter(owner_id=rep_id)
     if customer_id is not None:
-        qs = qs.filter(**{f"{customer}_id": customer_id})
-    return qs
+        customers = customers.filter(pk=customer_id)
+    return customers.order_by().values("id", "owner_id", "org_unit_id").query.sql_with_params()
 
 
-def _sides_sql(user: Any, shape: _Shape, first: date, last: date, pivot: date, scope: dict[str, Any]) -> tuple[str, list[Any]]:
-    """The UNION ALL of the plan side and the actual side, each pre-grouped by the key."""
+def _sides_sql(user: Any, group_by: str, first: date, last: date, pivot: date, scope: dict[str, Any]) -> tuple[str, list[Any]]:
+    """Plan rows and actual rows of the period (UNION ALL), joined once to the visible customers, grouped by the key.
+
+    Visibility comes from the one join with `Customer.objects.visible_to(user)`: a plan or summary row
+    counts only when its customer is in that set, so a region's month reads each customer row once.
+    """
+    shape = _shape(group_by)
     zero = Value(Decimal(0), output_field=MONEY_FIELD)
-    plans = _scoped(shape.plan_model.objects.visible_to(user), shape.plan_customer, **scope).filter(
-        **{f"{shape.plan_month}__gte": first, f"{shape.plan_month}__lte": last})
-    plan_keys = {f"k{i}": F(_key_path(k, shape.plan_customer, shape.plan_month)) for i, k in enumerate(shape.keys, 1)}
-    amount = F(shape.plan_amount)
-    plans = plans.order_by().values(**plan_keys).annotate(
-        pq=Sum(shape.plan_quantity), pa=Sum(shape.plan_amount),
-        pp=Coalesce(Sum(Case(When(**{f"{shape.plan_month}__lt": pivot}, then=amount), default=zero)), zero),
-        pc=Coalesce(Sum(Case(When(**{shape.plan_month: pivot}, then=amount), default=zero)), zero),
+    cumulative = first != last
+    plan_cols: dict[str, Any] = {"cid": F(shape.plan_customer), "pa": F(shape.plan_amount)}
+    actual_cols: dict[str, Any] = {"cid": F("customer_id"), "aa": F(shape.actual_amount)}
+    if shape.row_key:
+        plan_cols["kx"] = F(shape.plan_month if shape.row_key == "month" else "product_id")
+        actual_cols["kx"] = F("month" if shape.row_key == "month" else "product_id")
+    if shape.by_quantity:
+        plan_cols["pq"], actual_cols["aq"] = F(shape.plan_quantity), F(shape.actual_quantity)
+    if cumulative:
+        plan_cols["pp"] = Case(When(**{f"{shape.plan_month}__lt": pivot}, then=F(shape.plan_amount)), default=zero)
+        plan_cols["pc"] = Case(When(**{shape.plan_month: pivot}, then=F(shape.plan_amount)), default=zero)
+    month_range = {"__gte": first, "__lte": last}
+    plans = shape.plan_model.objects.filter(**{f"{shape.plan_month}{op}": v for op, v in month_range.items()})
+    actuals = shape.actual_model.objects.filter(**{f"month{op}": v for op, v in month_range.items()})
+    plan_sql, plan_params = plans.order_by().values(**plan_cols).query.sql_with_params()
+    actual_sql, actual_params = actuals.order_by().values(**actual_cols).query.sql_with_params()
+    customers_sql, customers_params = _customers_sql(user, **scope)
+    kx = ("p.kx", "a.kx") if shape.row_key else ("NULL", "NULL")
+    pq, aq, no_q = ("p.pq", "a.aq", "0") if shape.by_quantity else (_NONE, _NONE, _NONE)
+    pp, pc = ("p.pp", "p.pc") if cumulative else ("0", "0")
+    rows = (
+        f"SELECT p.cid AS cid, {kx[0]} AS kx, {pq} AS pq, p.pa AS pa, {pp} AS pp, {pc} AS pc, {no_q} AS aq, 0 AS aa "
+        f"FROM ({plan_sql}) p UNION ALL SELECT a.cid, {kx[1]}, {no_q}, 0, 0, 0, {aq}, a.aa FROM ({actual_sql}) a"
     )
-    actuals = _scoped(shape.actual_model.objects.visible_to(user), "customer", **scope).filter(
-        month__gte=first, month__lte=last)
-    actual_keys = {f"k{i}": F(_key_path(k, "customer", "month")) for i, k in enumerate(shape.keys, 1)}
-    sums = {"aa": Sum(shape.actual_amount)}
-    if shape.actual_quantity:
-        sums["aq"] = Sum(shape.actual_quantity)
-    actuals = actuals.order_by().values(**actual_keys).annotate(**sums)
-    plan_sql, plan_params = plans.query.sql_with_params()
-    actual_sql, actual_params = actuals.query.sql_with_params()
-    k2p, k2a = ("p.k2", "a.k2") if len(shape.keys) > 1 else ("NULL", "NULL")
-    none = "CAST(NULL AS NUMERIC)"
-    aq, aq0 = ("a.aq", "0") if shape.actual_quantity else (none, none)
+    k1, k2 = _KEYS[group_by]
+    if cumulative:
+        split = "SUM(u.pp) AS pp, SUM(u.pc) AS pc"
+    else:  # one month: wholly past (all of it "due"), the month in progress, or still ahead
+        split = f"SUM(u.pa) * {int(first < pivot)} AS pp, SUM(u.pa) * {int(first == pivot)} AS pc"
+    quantities = ("SUM(u.pq)", "SUM(u.aq)") if shape.by_quantity else (_NONE, _NONE)
     sql = (
-        "SELECT k1, k2, SUM(pq) AS pq, SUM(pa) AS pa, SUM(pp) AS pp, SUM(pc) AS pc, SUM(aq) AS aq, SUM(aa) AS aa "
-        f"FROM (SELECT p.k1 AS k1, {k2p} AS k2, p.pq AS pq, p.pa AS pa, p.pp AS pp, p.pc AS pc, {aq0} AS aq, 0 AS aa "
-        f"FROM ({plan_sql}) p UNION ALL SELECT a.k1, {k2a}, 0, 0, 0, 0, {aq}, a.aa FROM ({actual_sql}) a) u "
-        "GROUP BY k1, k2"
+        f"SELECT {k1} AS k1, {k2} AS k2, {quantities[0]} AS pq, SUM(u.pa) AS pa, {split}, {quantities[1]} AS aq, "
+        "SUM(u.aa) AS aa "
+        f"FROM ({rows}) u INNER JOIN ({customers_sql}) c ON c.id = u.cid GROUP BY {k1}{'' if k2 == 'NULL' else ', ' + k2}"
     )
-    return sql, [*plan_params, *actual_params]
+    return sql, [*plan_params, *actual_params, *customers_params]
 
 
 def _dec(value: Any, places: Decimal = CENT) -> Decimal:
@@ -319,10 +327,9 @@ def _report(
     today = today or timezone.localdate()
     pivot = today.replace(day=1)
     e, d = today.day, month_days(pivot)
-    shape = _shape(group_by)
     scope = {"units": _unit_ids(org_unit) if org_unit else None, "rep_id": rep_id, "customer_id": customer_id}
-    sql, params = _sides_sql(user, shape, first, last, pivot, scope)
-    has_quantity = shape.actual_quantity is not None
+    sql, params = _sides_sql(user, group_by, first, last, pivot, scope)
+    has_quantity = _shape(group_by).by_quantity
     elapsed, days = elapsed_days(first, last, today)
     report = ProgressReport(group_by, first, last, today, elapsed, days, [], ProgressRow(None, _("Total")), 0, 0,
                             org_unit=org_unit, offset=offset, limit=limit if group_by in PAGED else None)
