@@ -26,6 +26,8 @@ MAX_LINES = 500
 CENT = Decimal("0.01")
 QUANTITY_MAX = Decimal("99999999999.999")
 MONEY_MAX = Decimal("999999999999.99")
+# A browser's date input reads only ISO dates; the localised default (zh-hans) would leave it empty.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LINE_FIELDS = ("product", "product_text", "spec", "quantity", "unit_price", "discount")
 
 
@@ -113,7 +115,7 @@ class LineRow:
 class OrderHeadForm(forms.Form):
     """The order's own fields (the lines are parsed by `LineGrid`)."""
 
-    order_date = forms.DateField(label=gettext_lazy("Order date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    order_date = forms.DateField(label=gettext_lazy("Order date"), widget=DATE_INPUT)
     settlement = forms.ChoiceField(label=gettext_lazy("Settlement"), choices=Settlement.choices)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=300, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1)
@@ -268,8 +270,8 @@ class OrderFilterForm(forms.Form):
                         widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Customer name, code or order number")}))
     rep = forms.ModelChoiceField(label=gettext_lazy("Sales rep"), queryset=User.objects.none(), required=False,
                                  empty_label=gettext_lazy("Any rep"))
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DATE_INPUT)
 
     def __init__(self, *args: Any, reps: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
