@@ -2,9 +2,11 @@
 
 Progress compares plans with the monthly summaries (`CustomerMonth` for customers, reps, org units
 and months; `SalesMonth` for products and plan lines), never with order lines. Each report is one
-SQL statement: both sides grouped by the report's key, glued with UNION ALL, grouped again, and
+SQL statement: the period's plan rows and summary rows (UNION ALL) joined once to the customers the
+user may see (`Customer.objects.visible_to(user)`, narrowed to the org unit), grouped by the key;
 the page, the group count, the behind-plan count and the totals all come out of the same statement
-(window functions), so a region's month costs two index range scans, whatever its size.
+(window functions). A region's month costs two index range scans on the month and one scan of the
+region's customers, whatever the number of order lines.
 
 "Behind plan": actual < what the plan expects by today. For a month that is plan × the share of
 the month elapsed (the 15th of a 30-day month: 50 %); for a year to date it is the plan of the

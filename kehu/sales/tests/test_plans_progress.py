@@ -161,7 +161,7 @@ def test_paging_keeps_totals_of_all_groups(shop: Shop, world: World) -> None:
 
 @pytest.mark.parametrize("group_by", ["customer", "rep", "org_unit", "product", "line"])
 def test_a_report_is_a_few_queries(shop: Shop, world: World, group_by: str, django_assert_max_num_queries: Any) -> None:
-    with django_assert_max_num_queries(7):  # the scope reads loans and the subtree per side
+    with django_assert_max_num_queries(5):  # units, the scope's loans and subtree, the report, the labels
         plan_progress(user=world.mia, month=NOV, group_by=group_by, today=MID_NOV)
 
 
