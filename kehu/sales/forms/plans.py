@@ -136,7 +136,8 @@ class ProgressFilterForm(forms.Form):
 
     def query(self) -> dict[str, Any]:
         """What the progress selector needs; invalid parts fall back to their defaults."""
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()
+        data = self.cleaned_data  # the fields that parsed; a bad one falls back to its default alone
         group_by = data.get("group_by") or "customer"
         period = data.get("period") or "month"
         if group_by == "month":

@@ -412,7 +412,7 @@ def _rolled_up(user: Any, rows: list[ProgressRow], unit: OrgUnit | None) -> list
     """Customers' org units rolled up to the children of `unit` (each with its whole subtree)."""
     root = unit or default_unit(user)
     units = {u.pk: u for u in (OrgUnit.objects.filter(path__startswith=root.path) if root else OrgUnit.objects.all())}
-    root_depth = root.path.count("/") - 1 if root else 1
+    root_depth = root.path.count("/") - 1 if root else 0  # the index in a path of the units shown
     buckets: dict[Any, ProgressRow] = {}
     for row in rows:
         found = units.get(row.key)

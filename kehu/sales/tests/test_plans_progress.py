@@ -172,3 +172,15 @@ def test_the_card_tab_months(shop: Shop, world: World, django_assert_max_num_que
     assert lines == [("B-500", Decimal("1200.00"), Decimal("40.0"), True), ("W-550", Decimal("0.00"), Decimal("0.0"), True)]
     assert (months[0]["elapsed_share"], months[0]["attainment"]) == (Decimal("50.0"), Decimal("30.0"))
     assert (months[1]["attainment"], months[1]["is_behind"]) == (Decimal("80.0"), True)
+
+
+def test_org_units_roll_up_to_the_top_when_there_are_several_roots(shop: Shop, world: World) -> None:
+    from kehu.testing import make_unit
+
+    south = make_unit("S", "华南总部")
+    shop_south = make_customer("广州便利店", world.ada, south)
+    plan_save(actor=world.ada, customer=shop_south, month=NOV, supports=[], lines=[(shop.beer.pk, 1, "100.00", "")])
+    report = plan_progress(user=world.dora, month=NOV, group_by="org_unit", today=MID_NOV)
+    assert [(r.label, r.planned_amount, r.actual_amount) for r in report.rows] == [
+        ("总部", Decimal("6600.00"), Decimal("3200.00")), ("华南总部", Decimal("100.00"), Decimal("0.00"))]
+    assert report.totals.planned_amount == Decimal("6700.00")
