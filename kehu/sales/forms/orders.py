@@ -31,6 +31,11 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LINE_FIELDS = ("product", "product_text", "spec", "quantity", "unit_price", "discount")
 
 
+def _typed(value: Any) -> str:
+    """A grid cell as text: at most 200 characters, without NUL (PostgreSQL text cannot hold it)."""
+    return str(value).replace("\x00", "")[:200]
+
+
 def _decimal(text: str, *, places: int, maximum: Decimal, positive: bool) -> Decimal:
     """A number typed by a person (spaces and thousands separators allowed), or ValidationError."""
     cleaned = text.strip().replace(",", "").replace("，", "").replace(" ", "")
@@ -40,14 +45,14 @@ def _decimal(text: str, *, places: int, maximum: Decimal, positive: bool) -> Dec
         raise ValidationError(_("Enter a number.")) from None
     if not value.is_finite():
         raise ValidationError(_("Enter a number."))
+    if abs(value) > maximum:  # before quantize, which cannot hold 1e999999
+        raise ValidationError(_("This number is too large."))
     if value != value.quantize(Decimal(1).scaleb(-places)):
         raise ValidationError(_("Use at most %(places)d decimal places.") % {"places": places})
     if positive and value <= 0:
         raise ValidationError(_("Must be more than zero."))
     if value < 0:
         raise ValidationError(_("Must not be negative."))
-    if value > maximum:
-        raise ValidationError(_("This number is too large."))
     return value.quantize(Decimal(1).scaleb(-places))
 
 
@@ -140,7 +145,7 @@ class LineGrid:
         except ValueError:
             total = 0
         rows = [
-            LineRow(index=i, **{name if name != "product" else "product_id": str(data.get(f"lines-{i}-{name}", ""))[:200]
+            LineRow(index=i, **{name if name != "product" else "product_id": _typed(data.get(f"lines-{i}-{name}", ""))
                                 for name in LINE_FIELDS})
             for i in range(max(total, 0))
         ]

@@ -337,3 +337,16 @@ def test_the_date_field_is_filled_in_the_format_a_date_input_reads_in_chinese_to
     with translation.override("zh-hans"):
         page = alice.get(reverse("sales:order-new") + f"?customer={world.alice_card.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert f'value="{timezone.localdate().isoformat()}"' in page.content.decode()
+
+
+def test_nul_characters_and_nonsense_in_the_grid_never_break_the_page(alice, world, goods):
+    data = lines_post({"product_text": "P1\x00", "quantity": "1\x00", "spec": "a\x00b"},
+                      {"product_text": "\x00酱", "quantity": "1e999999"},
+                      customer=str(world.alice_card.pk))
+    data["lines-TOTAL"] = "99999999999999999999"
+    page = alice.post(reverse("sales:order-new"), data)
+    assert page.status_code == 400 and Order.objects.count() == 0
+    assert page.context["grid"].rows[1].errors == {"quantity": ["This number is too large."]}
+    data["lines-1-quantity"] = "2"
+    assert alice.post(reverse("sales:order-new"), data).status_code == 302
+    assert list(OrderLine.objects.values_list("spec", flat=True)) == ["ab", "500ml"]  # empty: the product's
