@@ -268,3 +268,16 @@ def test_the_api_needs_a_file(world):
 def test_the_api_template(world):
     response = api_as(world.alice).get("/api/v1/order-imports/template/?lang=en")
     assert response.status_code == 200 and response.content[:2] == b"PK"
+
+
+def test_a_sku_in_another_case_is_found(world, goods):
+    rows = [["E1", world.alice_card.code, "2025-01-01", "p2", "1", "", "", "", ""]]
+    assert order_import(actor=world.alice, source=csv_file(rows)).ok
+    assert OrderLine.objects.get().product.sku == "P2"
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_one_error(world):
+    upload = SimpleUploadedFile("orders.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    result = order_import(actor=world.alice, source=upload)
+    assert [(e.row, e.message) for e in result.errors] == [
+        (0, "This file is not a spreadsheet. Upload an .xlsx, .xls or .csv file.")]
