@@ -215,3 +215,20 @@ def test_the_card_tab_shows_plans_with_progress(world: World, beer: Any, django_
     with django_assert_max_num_queries(30):
         alice.get(url, {"tab": "plans"}, HTTP_HX_REQUEST="true")
     assert "Edit this month" not in client_as(world.fiona).get(url, {"tab": "plans"}, HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_list_pages_take_a_fixed_number_of_queries(world: World, beer: Any, django_assert_max_num_queries: Any) -> None:
+    from kehu.testing import make_customer
+
+    for n in range(12):
+        card = make_customer(f"店{n}", world.alice, world.beijing)
+        plan = plan_save(actor=world.alice, customer=card, month=NOV, lines=[(beer.pk, 1, 10, "")], supports=[])
+        plan_submit(actor=world.alice, plan_id=plan.pk, version=plan.version)
+    mia = client_as(world.mia)
+    for url, params in ((reverse("sales:plans"), {"month": "2026-11"}), (reverse("sales:plans"), {"group_by": "line"}),
+                        (reverse("sales:plan-approvals"), {})):
+        mia.get(url, params)  # warm the session
+        with django_assert_max_num_queries(12):  # session, user, scope, units, report, labels, counts
+            assert mia.get(url, params).status_code == 200
+    page = mia.get(reverse("sales:plan-approvals")).content.decode()
+    assert page.count("店") == 12
