@@ -8,6 +8,7 @@ submitted plan can never be changed silently.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -365,33 +366,34 @@ def parse_growth(value: Any) -> Decimal:
     return growth
 
 
-def _copy_customers(actor: User, customer_ids: list[int] | None, org_unit: OrgUnit | int | None) -> Any:
+def _copy_customers(actor: User, chosen: Iterable[Customer | int] | None, org_unit: OrgUnit | int | None) -> Any:
     customers = Customer.objects.visible_to(actor).select_related("org_unit")
-    if customer_ids is not None:
-        customers = customers.filter(pk__in=customer_ids)
+    if chosen is not None:
+        customers = customers.filter(pk__in=[getattr(c, "pk", c) for c in chosen])
     if org_unit is not None:
         unit = OrgUnit.objects.filter(pk=getattr(org_unit, "pk", org_unit)).first()
         if unit is None:
             raise ValidationError({"org_unit": [_("No such org unit.")]})
         customers = customers.filter(org_unit__path__startswith=unit.path)
-    if customer_ids is None and org_unit is None:
+    if chosen is None and org_unit is None:
         raise ValidationError({"org_unit": [_("Choose an org unit or customers.")]})
     return customers
 
 
 def plans_copy_from_actuals(
-    *, actor: User, month: Any, growth: Any, customer_ids: list[int] | None = None,
+    *, actor: User, month: Any, growth: Any, customers: Iterable[Customer | int] | None = None,
     org_unit: OrgUnit | int | None = None, commit: bool = True, request: HttpRequest | None = None,
 ) -> CopyResult:
     """Draft plans for `month` from the same month last year (SalesMonth) × (1 + growth).
 
-    Only customers the actor may plan for; customers that already have a plan for the month are
+    `customers` (cards or ids) or `org_unit` (its whole subtree) chooses whom, always within what the
+    actor sees. Only customers the actor may plan for; customers that already have a plan for the month are
     skipped and reported; so are customers without sales last year. With `commit=False`, a preview.
     """
     first, rate = month_start(month), parse_growth(growth)
     result = CopyResult(month=first, growth=rate)
     with transaction.atomic():
-        scoped = _copy_customers(actor, customer_ids, org_unit)
+        scoped = _copy_customers(actor, customers, org_unit)
         # Subqueries, not id lists: a region holds more customers than SQLite takes parameters.
         ids = scoped.values("pk")
         customers = list(scoped.only("id", "code", "name", "owner_id", "org_unit__path", "archived_at").order_by("code", "id"))

@@ -215,3 +215,9 @@ def test_copy_only_touches_customers_the_actor_may_plan_for(world: World, water:
         "growth": ["Enter a growth between -1 (-100 %) and 10 (+1000 %)."]}
     none = plans_copy_from_actuals(actor=world.fiona, month="2026-11", growth="0", org_unit=world.hq, commit=False)
     assert none.proposals == [] and none.not_allowed == 3
+    chosen = plans_copy_from_actuals(actor=world.dora, month="2026-11", growth="0", customers=[world.carol_card.pk],
+                                     commit=False)
+    assert [p.customer for p in chosen.proposals] == [world.carol_card]
+    hidden = plans_copy_from_actuals(actor=world.alice, month="2026-11", growth="0", customers=[world.carol_card],
+                                     commit=False)
+    assert hidden.proposals == [] and hidden.not_allowed == 0
