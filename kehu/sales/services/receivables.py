@@ -81,10 +81,10 @@ def money_clean(value: Any, field: str = "amount") -> Decimal:
         raise ValidationError({field: [_("Enter an amount such as 1200.50.")]})
     if amount <= 0:
         raise ValidationError({field: [_("The amount must be greater than zero.")]})
-    if amount != amount.quantize(CENT):
-        raise ValidationError({field: [_("Use at most two decimal places (fen).")]})
     if amount > MAX_MONEY:
         raise ValidationError({field: [_("The amount is too large.")]})
+    if amount != amount.quantize(CENT):
+        raise ValidationError({field: [_("Use at most two decimal places (fen).")]})
     return amount.quantize(CENT)
 
 

@@ -87,7 +87,8 @@ def run(world, product, step) -> None:
             order = _nth(list(Order.objects.filter(customer=customers[who]).order_by("id")), index)
             allocate = [(order.pk if order else 0, min(amount, order.open_amount if order and order.open_amount else amount))]
         if kind == "pay":
-            payment_record(actor=actor, customer=customers[who], amount=amount, date=today - timedelta(days=step[3]), allocate=allocate)
+            day = today - timedelta(days=step[3])
+            payment_record(actor=actor, customer=customers[who], amount=amount, date=day, allocate=allocate)
         else:
             credit_note_issue(actor=actor, customer=customers[who], amount=amount, allocate=allocate)
     elif kind == "allocate":
@@ -154,7 +155,8 @@ def product(db):
 
 @given(sequence=steps)
 # SQLite does arithmetic in SQL in floating point: 138.24 - 134.26 - 3.98 went a hair below zero.
-@example(sequence=[("book", 0, Decimal("3.98"), 0), ("book", 0, Decimal("138.24"), 0), ("credit_note", 0, Decimal("138.24"), "oldest", 0)])
+@example(sequence=[("book", 0, Decimal("3.98"), 0), ("book", 0, Decimal("138.24"), 0),
+                   ("credit_note", 0, Decimal("138.24"), "oldest", 0)])
 @example(sequence=[("book", 0, Decimal("0.1"), 0), ("pay", 0, Decimal("0.3"), 0, "none", 0), ("book", 0, Decimal("0.2"), 0),
                    ("refund", 0, Decimal("0.0"), 0), ("cancel", 0), ("refund", 0, Decimal("0.3"), 0)])
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
