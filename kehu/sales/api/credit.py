@@ -135,7 +135,6 @@ class LifecycleRuleSerializer(serializers.ModelSerializer):
 class _SettingsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
                        viewsets.GenericViewSet):
     lookup_value_regex = r"[0-9]+"
-    pagination_class = None
     filter_backends: list[Any] = []
 
     def get_object(self) -> Any:
@@ -160,6 +159,7 @@ class CreditPolicyViewSet(_SettingsViewSet):
 
     serializer_class = CreditPolicySerializer
     queryset = CreditPolicy.objects.order_by("rating")
+    default_ordering = ("rating", "id")
 
     def save(self, current: CreditPolicy, data: dict[str, Any]) -> CreditPolicy:
         return services.credit_policy_update(
@@ -173,6 +173,7 @@ class LifecycleRuleViewSet(_SettingsViewSet):
 
     serializer_class = LifecycleRuleSerializer
     queryset = LifecycleRule.objects.order_by("tier")
+    default_ordering = ("tier", "id")
 
     def save(self, current: LifecycleRule, data: dict[str, Any]) -> LifecycleRule:
         if "dormant_after_days" not in data:

@@ -63,7 +63,7 @@ def test_a_raise_too_small_is_a_field_error(world: World, held: CreditHold) -> N
 
 
 def test_policies_are_read_by_all_and_written_by_admins(world: World) -> None:
-    rows = api_as(world.alice).get(POLICIES).json()
+    rows = results(api_as(world.alice).get(POLICIES))
     assert [(r["rating"], r["default_limit"]) for r in rows] == [
         ("-", "0.00"), ("A", "500000.00"), ("B", "200000.00"), ("C", "50000.00"), ("D", "0.00")]
     policy = CreditPolicy.objects.get(rating="B")
@@ -77,7 +77,7 @@ def test_policies_are_read_by_all_and_written_by_admins(world: World) -> None:
 
 
 def test_lifecycle_rules_are_read_by_all_and_written_by_admins(world: World) -> None:
-    rows = api_as(world.bob).get(RULES).json()
+    rows = results(api_as(world.bob).get(RULES))
     assert [(r["tier"], r["dormant_after_days"]) for r in rows] == [("A", 60), ("B", 90), ("C", 120), ("D", 180)]
     rule = LifecycleRule.objects.get(tier="B")
     assert api_as(world.dora).put(f"{RULES}{rule.pk}/", {"dormant_after_days": 30}).status_code == 403
