@@ -120,6 +120,8 @@ class PlanProgressQuerySerializer(serializers.Serializer):
     org_unit = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     rep = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     behind = serializers.BooleanField(required=False, default=False)
+    approved_only = serializers.BooleanField(required=False, default=False,
+                                             help_text=gettext_lazy("Count approved plans only (default: every status)."))
     limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
     offset = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
 

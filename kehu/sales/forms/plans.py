@@ -128,6 +128,7 @@ class ProgressFilterForm(forms.Form):
     org_unit = forms.TypedChoiceField(label=_("Org unit"), required=False, coerce=int, empty_value=None)
     rep = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
     behind = forms.BooleanField(label=_("Behind plan only"), required=False)
+    approved_only = forms.BooleanField(label=_("Approved plans only"), required=False)
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
@@ -144,6 +145,7 @@ class ProgressFilterForm(forms.Form):
             period = "ytd"
         return {"month": data.get("month") or this_month(), "period": period, "group_by": group_by,
                 "org_unit": data.get("org_unit"), "rep": data.get("rep"), "behind": bool(data.get("behind")),
+                "approved_only": bool(data.get("approved_only")),
                 "page": data.get("page") or 1}
 
 

@@ -229,7 +229,9 @@ def _customers_sql(user: Any, units: list[int] | None, rep_id: int | None, custo
     return customers.order_by().values("id", "owner_id", "org_unit_id").query.sql_with_params()
 
 
-def _sides_sql(user: Any, group_by: str, first: date, last: date, pivot: date, scope: dict[str, Any]) -> tuple[str, list[Any]]:
+def _sides_sql(
+    user: Any, group_by: str, first: date, last: date, pivot: date, scope: dict[str, Any], approved_only: bool = False,
+) -> tuple[str, list[Any]]:
     """Plan rows and actual rows of the period (UNION ALL), joined once to the visible customers, grouped by the key.
 
     Visibility comes from the one join with `Customer.objects.visible_to(user)`: a plan or summary row
@@ -250,6 +252,8 @@ def _sides_sql(user: Any, group_by: str, first: date, last: date, pivot: date, s
         plan_cols["pc"] = Case(When(**{shape.plan_month: pivot}, then=F(shape.plan_amount)), default=zero)
     month_range = {"__gte": first, "__lte": last}
     plans = shape.plan_model.objects.filter(**{f"{shape.plan_month}{op}": v for op, v in month_range.items()})
+    if approved_only:
+        plans = plans.filter(**{"plan__status" if shape.by_quantity else "status": PlanStatus.APPROVED})
     actuals = shape.actual_model.objects.filter(**{f"month{op}": v for op, v in month_range.items()})
     plan_sql, plan_params = plans.order_by().values(**plan_cols).query.sql_with_params()
     actual_sql, actual_params = actuals.order_by().values(**actual_cols).query.sql_with_params()
@@ -322,7 +326,7 @@ def _unit_ids(unit: OrgUnit) -> list[int]:
 
 def _report(
     *, user: Any, first: date, last: date, group_by: str, org_unit: OrgUnit | None, rep_id: int | None,
-    customer_id: int | None, behind_only: bool, limit: int, offset: int, today: date | None,
+    customer_id: int | None, behind_only: bool, limit: int, offset: int, today: date | None, approved_only: bool = False,
 ) -> ProgressReport:
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
@@ -330,7 +334,7 @@ def _report(
     pivot = today.replace(day=1)
     e, d = today.day, month_days(pivot)
     scope = {"units": _unit_ids(org_unit) if org_unit else None, "rep_id": rep_id, "customer_id": customer_id}
-    sql, params = _sides_sql(user, group_by, first, last, pivot, scope)
+    sql, params = _sides_sql(user, group_by, first, last, pivot, scope, approved_only)
     has_quantity = _shape(group_by).by_quantity
     elapsed, days = elapsed_days(first, last, today)
     report = ProgressReport(group_by, first, last, today, elapsed, days, [], ProgressRow(None, _("Total")), 0, 0,
@@ -361,24 +365,27 @@ def _report(
 
 def plan_progress(
     *, user: Any, month: date, group_by: str = "customer", org_unit: OrgUnit | None = None, rep_id: int | None = None,
-    customer_id: int | None = None, behind_only: bool = False, limit: int = 100, offset: int = 0,
-    today: date | None = None,
+    customer_id: int | None = None, behind_only: bool = False, approved_only: bool = False, limit: int = 100,
+    offset: int = 0, today: date | None = None,
 ) -> ProgressReport:
-    """Plan vs actual for one month, grouped by customer, rep, org unit (subtree rollup), product or line."""
+    """Plan vs actual for one month, grouped by customer, rep, org unit (subtree rollup), product or line.
+
+    Plans count in every status unless `approved_only`; actuals are always all booked sales."""
     first = month.replace(day=1)
     return _report(user=user, first=first, last=first, group_by=group_by, org_unit=org_unit, rep_id=rep_id,
-                   customer_id=customer_id, behind_only=behind_only, limit=limit, offset=offset, today=today)
+                   customer_id=customer_id, behind_only=behind_only, limit=limit, offset=offset, today=today,
+                   approved_only=approved_only)
 
 
 def plan_progress_cumulative(
     *, user: Any, year: int, through_month: int, group_by: str = "customer", org_unit: OrgUnit | None = None,
-    rep_id: int | None = None, customer_id: int | None = None, behind_only: bool = False, limit: int = 100,
-    offset: int = 0, today: date | None = None,
+    rep_id: int | None = None, customer_id: int | None = None, behind_only: bool = False, approved_only: bool = False,
+    limit: int = 100, offset: int = 0, today: date | None = None,
 ) -> ProgressReport:
     """Year to date: January to `through_month` summed; with group_by="month", one row per month with running totals."""
     return _report(user=user, first=date(year, 1, 1), last=date(year, through_month, 1), group_by=group_by,
                    org_unit=org_unit, rep_id=rep_id, customer_id=customer_id, behind_only=behind_only,
-                   limit=limit, offset=offset, today=today)
+                   limit=limit, offset=offset, today=today, approved_only=approved_only)
 
 
 # --- rollups and labels -----------------------------------------------------------------------
@@ -542,7 +549,8 @@ def progress_for_query(*, user: Any, query: dict[str, Any]) -> ProgressReport:
             raise ValidationError({"org_unit": [_("No such org unit among yours.")]})
     group_by = query.get("group_by") or "customer"
     common = {"user": user, "group_by": group_by, "org_unit": unit, "rep_id": query.get("rep"),
-              "behind_only": bool(query.get("behind")), "limit": query.get("limit", 100), "offset": query.get("offset", 0)}
+              "behind_only": bool(query.get("behind")), "approved_only": bool(query.get("approved_only")),
+              "limit": query.get("limit", 100), "offset": query.get("offset", 0)}
     if query.get("period") == "ytd":
         return plan_progress_cumulative(year=month.year, through_month=month.month, **common)
     if group_by == "month":

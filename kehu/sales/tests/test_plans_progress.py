@@ -184,3 +184,15 @@ def test_org_units_roll_up_to_the_top_when_there_are_several_roots(shop: Shop, w
     assert [(r.label, r.planned_amount, r.actual_amount) for r in report.rows] == [
         ("总部", Decimal("6600.00"), Decimal("3200.00")), ("华南总部", Decimal("100.00"), Decimal("0.00"))]
     assert report.totals.planned_amount == Decimal("6700.00")
+
+
+def test_approved_only_counts_approved_plans(shop: Shop, world: World) -> None:
+    from kehu.sales.services.plans import plan_approve, plan_submit
+
+    bob_plan = plan_submit(actor=world.bob, plan_id=world.bob_card.plans.get(month=NOV).pk, version=1)
+    plan_approve(actor=world.mia, plan_id=bob_plan.pk, version=bob_plan.version)
+    report = plan_progress(user=world.dora, month=NOV, group_by="customer", approved_only=True, today=MID_NOV)
+    assert report.totals.planned_amount == Decimal("2000.00")
+    assert report.totals.actual_amount == Decimal("3200.00")  # actuals are every booked sale
+    by_product = plan_progress(user=world.dora, month=NOV, group_by="product", approved_only=True, today=MID_NOV)
+    assert by_product.totals.planned_amount == Decimal("2000.00")
