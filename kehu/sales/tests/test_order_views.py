@@ -351,3 +351,17 @@ def test_nul_characters_and_nonsense_in_the_grid_never_break_the_page(alice, wor
     data["lines-1-quantity"] = "2"
     assert alice.post(reverse("sales:order-new"), data).status_code == 302
     assert list(OrderLine.objects.values_list("spec", flat=True)) == ["ab", "500ml"]  # empty: the product's
+
+
+def test_finance_is_led_from_a_held_order_to_its_hold(client, world, goods):
+    set_limit(world.alice_card, "1")
+    order = draft(world, goods)
+    from kehu.sales.services.orders import order_confirm
+
+    order_confirm(actor=world.alice, order=order)
+    hold = CreditHold.objects.get(order=order)
+    hold_url, order_url = reverse("sales:hold-detail", args=[hold.pk]), reverse("sales:order-detail", args=[order.pk])
+    client.login(username="fiona", password=PASSWORD)
+    assert hold_url in client.get(order_url).content.decode()
+    client.login(username="alice", password=PASSWORD)
+    assert hold_url not in client.get(order_url).content.decode()

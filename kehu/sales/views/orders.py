@@ -326,6 +326,7 @@ def _detail_context(user: User, order: Order, **extra: Any) -> dict[str, Any]:
         "may_deliver": may_act and order.status == OrderStatus.CONFIRMED,
         "may_cancel": may_act and order.status in (OrderStatus.DRAFT, OrderStatus.HELD, OrderStatus.CONFIRMED),
         "may_copy": may_act,
+        "may_decide_credit": order.status == OrderStatus.HELD and scope.can_decide_credit(user, order.customer),
         "action_form": ActionForm(initial={"version": order.version}),
         **extra,
     }
