@@ -108,6 +108,13 @@ def test_a_rep_drafts_and_submits_and_the_manager_approves(page: Any, world: Wor
     page.locator("button", has_text="Approve").first.click()
     expect(page.locator(".messages")).to_contain_text("Plan approved.")
     assert SalesPlan.objects.get().status == PlanStatus.APPROVED
+    page.goto(f"{page.base_url}/sales/plans/{world.alice_card.pk}/2026-11/")
+    expect(page.locator("button", has_text="Return for changes")).to_be_visible()  # an approved plan can go back
+    expect(page.locator("table").last).to_contain_text("Approved")  # the history
+    shot(page, "plan-edit-approved")
+    page.goto(f"{page.base_url}/customers/{world.alice_card.pk}/?tab=plans")
+    expect(page.locator(".plan-month").first).to_contain_text("318.50")
+    shot(page, "plan-card-tab")
     page.goto(f"{page.base_url}/sales/plans/?month=2026-11&group_by=rep")
     expect(page.locator("table")).to_contain_text("Alice")
     shot(page, "plan-overview")
