@@ -83,6 +83,14 @@ class LineRow:
         self.errors.setdefault(field, []).append(message)
 
     @property
+    def price_is_listed(self) -> bool:
+        """The price shown is the price list's (so picking another product may replace it)."""
+        try:
+            return self.price_for_level is not None and Decimal(self.unit_price.strip()) == self.price_for_level
+        except (InvalidOperation, ValueError):
+            return False
+
+    @property
     def error_list(self) -> list[str]:
         return [m for messages in (self.errors or {}).values() for m in messages]
 

@@ -118,3 +118,25 @@ def test_an_order_over_the_limit_is_shown_on_hold(page: Any, world: World):
     expect(page.locator(".hold-notice")).to_be_visible()
     expect(page.locator(".hold-notice")).to_contain_text("100.00")
     assert Order.objects.get().status == OrderStatus.HELD
+
+
+def test_changing_the_product_of_a_saved_line_takes_the_new_price(page: Any, world: World):
+    from kehu.sales.services.orders import LineInput, order_create
+
+    soy = make_product("P1", "酱油", "10.00")
+    make_product("P2", "香醋", "5.00")
+    order = order_create(actor=world.alice, customer=world.alice_card, lines=[LineInput(soy.pk, Decimal(1))])
+    log_in(page, "alice")
+    page.goto(f"{page.base_url}/sales/orders/{order.pk}/edit/")
+    product = page.locator("[name=lines-0-product_text]")
+    product.click()
+    page.keyboard.press("Control+A")
+    pick(page, "xc")  # 香醋
+    expect(page.locator("[name=lines-0-unit_price]")).to_have_value("5.00")
+    page.keyboard.type("4")
+    expect(page.locator(".js-total")).to_have_text("20.00")
+    page.keyboard.press("Control+Enter")
+    expect(page).to_have_url(re.compile(rf"/sales/orders/{order.pk}/$"))
+    order.refresh_from_db()
+    assert order.total == Decimal("20.00")
+    assert list(order.lines.values_list("product__sku", "quantity")) == [("P2", Decimal("4.000"))]

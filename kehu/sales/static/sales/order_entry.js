@@ -195,12 +195,15 @@
           var chosen = list.hidden ? null : list.querySelector('li[aria-selected="true"]');
           if (chosen && chosen.dataset.item) pick(row, JSON.parse(chosen.dataset.item));
           else if (row.querySelector(".js-product-id").value) row.querySelector(".js-qty").focus();
+          else search(row);
         }
         return;
       }
       if (event.key === "Enter") {
         event.preventDefault();
-        nextRow(row).querySelector(".js-product").focus();
+        // The spec sits between product and quantity: Enter there goes on to the quantity.
+        if (event.target.classList.contains("js-spec")) row.querySelector(".js-qty").focus();
+        else nextRow(row).querySelector(".js-product").focus();
       }
     });
 
