@@ -75,11 +75,24 @@ def bucket_sums(on: date, prefix: str = "") -> dict[str, Any]:
         "d90_plus": Q(**{f"{due}__lt": on - timedelta(days=90)}),
     }
     sums: dict[str, Any] = {
-        name: Coalesce(Sum(Case(When(cond, then=amount), default=Value(ZERO), output_field=MONEY)), Value(ZERO), output_field=MONEY)
+        name: Coalesce(Sum(Case(When(cond, then=amount), default=Value(ZERO), output_field=MONEY)), Value(ZERO),
+                       output_field=MONEY)
         for name, cond in conditions.items()
     }
     sums["total"] = Coalesce(Sum(amount), Value(ZERO), output_field=MONEY)
     return sums
+
+
+CENT = Decimal("0.01")
+
+
+def cents(value: Decimal | None) -> Decimal:
+    """A money sum as Decimal with 2 places (SQLite hands back sums like Decimal("20"))."""
+    return (value or ZERO).quantize(CENT)
+
+
+def ageing_of(row: dict[str, Any]) -> dict[str, Decimal]:
+    return {name: cents(row.get(name)) for name in (*BUCKETS, "total")}
 
 
 @dataclass
@@ -142,11 +155,11 @@ def receivable_ageing(*, user: Any, group_by: GroupBy = "rep", on: date | None =
     for r in grouped:
         label, code = names.get(r[key], ("", ""))
         rows.append(AgeingRow(
-            key=r[key], label=label or str(_("(nobody)")), code=code, orders=r["orders"],
-            **{name: r[name] for name in (*BUCKETS, "total")},
+            key=r[key], label=label or str(_("(nobody)")), code=code, orders=r["orders"], **ageing_of(r),
         ))
     if truncated:
-        totals = open_receivables(user=user).aggregate(orders=Count("id"), **sums)
+        found = open_receivables(user=user).aggregate(orders=Count("id"), **sums)
+        totals = {**ageing_of(found), "orders": found["orders"]}
     else:
         totals = {name: sum((getattr(row, name) for row in rows), ZERO) for name in (*BUCKETS, "total")}
         totals["orders"] = sum(row.orders for row in rows)
@@ -202,11 +215,11 @@ def dso(
         scope_q &= Q(customer__owner_id=rep_id)
     if org_unit_id:
         scope_q &= Q(customer__org_unit_id=org_unit_id)
-    receivables = open_receivables(user=user).filter(scope_q).aggregate(s=Sum("open_amount"))["s"] or ZERO
+    receivables = cents(open_receivables(user=user).filter(scope_q).aggregate(s=Sum("open_amount"))["s"])
     since = day - timedelta(days=days - 1)
-    sales = (
+    sales = cents(
         Order.objects.visible_to(user).filter(scope_q, status__in=BOOKED, order_date__gte=since, order_date__lte=day)
-        .aggregate(s=Sum("total"))["s"] or ZERO
+        .aggregate(s=Sum("total"))["s"]
     )
     value = (receivables / sales * days).quantize(Decimal("0.1")) if sales > 0 else None
     return Dso(days=days, receivables=receivables, sales=sales, value=value)
@@ -372,7 +385,7 @@ def sales_collections_balance(
     )
     cells: dict[Any, dict[date, tuple[Decimal, Decimal]]] = {}
     for r in grouped:
-        cells.setdefault(r[key] if key else None, {})[r["month"]] = (r["sold"] or ZERO, r["collected"] or ZERO)
+        cells.setdefault(r[key] if key else None, {})[r["month"]] = (cents(r["sold"]), cents(r["collected"]))
     names = _labels(group_by, list(cells)) if key else {}
     rows = []
     for group, by_month in cells.items():

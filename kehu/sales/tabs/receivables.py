@@ -14,7 +14,14 @@ from django.utils import timezone
 from kehu.accounts import scope
 from kehu.sales.models import Collection, CollectionStatus
 from kehu.sales.selectors.credit import credit_assess
-from kehu.sales.selectors.receivables import BUCKET_LABELS, BUCKETS, bucket_sums, open_receivables, payment_queryset
+from kehu.sales.selectors.receivables import (
+    BUCKET_LABELS,
+    BUCKETS,
+    ageing_of,
+    bucket_sums,
+    open_receivables,
+    payment_queryset,
+)
 
 RECENT_PAYMENTS = 10
 OPEN_ORDERS = 50
@@ -26,7 +33,7 @@ def context(user: Any, customer: Any) -> dict[str, Any]:
     open_orders = list(rows.order_by("due_date", "id")[:OPEN_ORDERS])
     for order in open_orders:
         order.days_overdue = max((today - order.due_date).days, 0) if order.due_date else 0
-    ageing = rows.aggregate(**bucket_sums(today))
+    ageing = ageing_of(rows.aggregate(**bucket_sums(today)))
     assessment = credit_assess(customer, today=today)
     payments = list(payment_queryset(user=user).filter(customer=customer).order_by("-date", "-id")[:RECENT_PAYMENTS])
     collections = list(
