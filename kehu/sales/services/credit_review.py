@@ -28,7 +28,8 @@ Rules (the first that fires wins; customers with an effective limit of 0 are not
    on-time share ≥ `ON_TIME_SHARE`, average days to pay ≤ the payment terms, orders in at least
    `STEADY_MIN_MONTHS` of the last `STEADY_MONTHS` months, exposure near the limit at ≥
    `NEAR_LIMIT_MONTHS` month ends, and nothing overdue more than `RAISE_GRACE_DAYS` days →
-   the larger of `RAISE_FACTOR` × limit and `PEAK_HEADROOM` × peak exposure.
+   the larger of `RAISE_FACTOR` × limit and `PEAK_HEADROOM` × peak exposure, at most
+   `MAX_RAISE_FACTOR` × limit.
 
 Proposed limits are rounded (down when lowering, up when raising) to 1,000 yuan, or to 100 yuan
 below 10,000, and never reach 0 (a card limit of 0 would mean "the rating's default").
@@ -81,6 +82,7 @@ NEAR_LIMIT_MONTHS = 3
 RAISE_GRACE_DAYS = 7
 RAISE_FACTOR = Decimal("1.25")
 PEAK_HEADROOM = Decimal("1.10")
+MAX_RAISE_FACTOR = Decimal("2")
 LATE_AVERAGE_DAYS = Decimal("15")
 LOWER_LATE_FACTOR = Decimal("0.75")
 LOWER_OVERDUE_FACTOR = Decimal("0.50")
@@ -280,7 +282,8 @@ def suggestion_for(
         and months_with_orders >= STEADY_MIN_MONTHS and near >= NEAR_LIMIT_MONTHS
         and overdue_days <= RAISE_GRACE_DAYS
     ):
-        rule, proposed = Rule.STEADY, _round_limit(max(limit * RAISE_FACTOR, peak * PEAK_HEADROOM), up=True)
+        wanted = min(max(limit * RAISE_FACTOR, peak * PEAK_HEADROOM), limit * MAX_RAISE_FACTOR)
+        rule, proposed = Rule.STEADY, _round_limit(wanted, up=True)
     if rule is None or proposed == limit or (rule in LOWER_RULES) != (proposed < limit):
         return None
     return {
