@@ -85,7 +85,7 @@ def order_records_html(orders: Iterable[Order]) -> SafeString:
 
 
 def month_rows_html(months: list[MonthRow], this_year: int, last_year: int) -> SafeString:
-    month, orders, delta = _("Month"), _("Orders"), _("Change")
+    month, orders, delta = _("Month"), _("Orders"), _("Year on year")
     cum_this = _("Cumulative %(year)s") % {"year": this_year}
     cum_last = _("Cumulative %(year)s") % {"year": last_year}
     rows = []
