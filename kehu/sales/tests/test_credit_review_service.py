@@ -253,3 +253,10 @@ def test_who_may_decide(world: World, steady: Customer) -> None:
         with pytest.raises(NotFound):
             credit_suggestion_dismiss(actor=who, suggestion=found)
     assert suggestion(steady).status == SuggestionStatus.OPEN
+
+
+def test_a_raise_is_at_most_double_the_limit(steady: Customer) -> None:
+    card(steady, credit_limit=Decimal("4000"))  # exposure 9,000 at every month end: 1.1 × peak would be 9,900
+    credit_review_run(today=TODAY)
+    found = suggestion(steady)
+    assert (found.evidence["rule"], found.suggested_limit) == ("pays_on_time_and_buys_steadily", Decimal("8000.00"))

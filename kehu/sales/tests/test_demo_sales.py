@@ -163,3 +163,24 @@ def test_order_numbers_follow_order_entry(demo: dict) -> None:
     for number, day in Order.objects.values_list("number", "order_date")[:200]:
         assert number.startswith(f"SO{day:%Y%m}") and len(number) == 14
     assert isinstance(Order.objects.order_by("number").first().order_date, date)  # type: ignore[union-attr]
+
+
+def test_the_same_seed_and_day_draw_the_same_history(demo: dict) -> None:
+    import random
+
+    from kehu.customers.models import Customer
+    from kehu.sales.demo.builder import _effective_limits
+    from kehu.sales.demo.history import HistoryDrafter
+
+    cards = list(Customer.objects.filter(archived_at__isnull=True).select_related("owner").order_by("pk"))
+    products = {p.sku: p for p in Product.objects.all()}
+
+    def draw(seed: int) -> list[tuple]:
+        drafter = HistoryDrafter(random.Random(seed), TODAY, products, None)
+        limits = _effective_limits(cards)
+        for buyer in filter(None, (drafter.buyer(c, limits[c.pk]) for c in cards)):
+            drafter.trade(buyer)
+        return [(o.customer_id, o.order_date, o.total, o.open_amount) for o in drafter.ledger.orders]
+
+    assert draw(5) == draw(5)
+    assert draw(5) != draw(6)
