@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters as df
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -163,7 +164,7 @@ class CustomerReceivableSerializer(serializers.Serializer):
     balance = serializers.SerializerMethodField(help_text=_lazy("Open receivables minus unallocated money."))
 
     def get_balance(self, row: Any) -> str:
-        return str(row.total - row.credit)
+        return str(rx.cents(row.total - row.credit))
 
 
 # --- filters ----------------------------------------------------------------------------------------
@@ -362,6 +363,9 @@ class CollectionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         current = rx.collection_get(user=request.user, collection_id=parse_id(kwargs["pk"]))
+        fixed = set(request.data) & set(CollectionSerializer.Meta.read_only_fields) if isinstance(request.data, dict) else set()
+        if fixed:
+            raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(fixed)})
         data = _body(CollectionSerializer, request, partial=kwargs.get("partial", False))
         version = data.pop("version", None)
         coll.collection_update(actor=request.user, collection_id=current.pk, data=data, version=version, request=request)
