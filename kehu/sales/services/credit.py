@@ -51,13 +51,16 @@ def credit_check(*, actor: User, order: Order, customer: Customer) -> CreditHold
 
 
 def _locked_pending(actor: User, hold: CreditHold) -> tuple[CreditHold, Order]:
-    """The hold and its order, locked in the order every order write uses (order, then hold, then
-    the customer) so a decision and a cancellation of the same order queue up instead of deadlocking."""
-    seen = CreditHold.objects.visible_to(actor).filter(pk=hold.pk).values_list("order_id", flat=True).first()
+    """The hold and its order, locked in the order every order write uses (the customer, the order,
+    then the hold) so a decision, a cancellation and a payment queue up instead of deadlocking."""
+    seen = CreditHold.objects.visible_to(actor).filter(pk=hold.pk).select_related("order").first()
     if seen is None:
         raise NotFound
-    order = Order.objects.select_for_update(of=("self",)).get(pk=seen)
-    current = CreditHold.objects.select_for_update(of=("self",)).select_related("customer__org_unit").get(pk=hold.pk)
+    from kehu.sales.services.orders import customer_then_order_locked  # orders imports this module
+
+    order = customer_then_order_locked(seen.order)
+    current = CreditHold.objects.select_for_update(of=("self",)).get(pk=hold.pk)
+    current.customer = order.customer
     if not scope.can_decide_credit(actor, current.customer):
         raise Forbidden(_("You may not decide credit holds for this customer."))
     if current.status != HoldStatus.PENDING:
@@ -117,7 +120,7 @@ def hold_approve(*, actor: User, hold: CreditHold, reason: str, one_off_raise: D
     if errors:
         raise ValidationError(errors)
     reason, amount = _clean_reason(reason), _clean_raise(one_off_raise)
-    customer = Customer.objects.select_for_update(of=("self",)).get(pk=current.customer_id)
+    customer = order.customer
     if order.status != OrderStatus.HELD:  # only reachable through data repair; never book twice
         raise ValidationError({"status": [_("Order %(number)s is no longer on hold.") % {"number": order.number}]})
     if amount is not None:
@@ -129,7 +132,6 @@ def hold_approve(*, actor: User, hold: CreditHold, reason: str, one_off_raise: D
                 % {"exposure": assessment.exposure, "limit": assessment.credit_limit, "needed": needed}
             ]})
     _decide(current, actor, HoldStatus.APPROVED, reason, amount)
-    order.customer = customer
     from kehu.sales.services.orders import order_book  # orders imports this module
 
     order_book(actor=actor, order=order, reason=f"credit hold approved: {reason}"[:100])

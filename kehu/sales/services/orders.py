@@ -211,15 +211,35 @@ def _clean_text(name: str, value: Any, limit: int) -> str:
     return text
 
 
-def _locked(order: Order, *, with_customer: bool = True) -> Order:
+def _locked(order: Order) -> Order:
     """The order re-read under a row lock (its status may have changed since the caller read it)."""
-    rows = Order.objects.select_for_update(of=("self",))
-    if with_customer:
-        rows = rows.select_related("customer", "customer__org_unit")
-    found = rows.filter(pk=order.pk).first()
+    found = (
+        Order.objects.select_for_update(of=("self",)).select_related("customer", "customer__org_unit")
+        .filter(pk=order.pk).first()
+    )
     if found is None:
         raise NotFound
     return found
+
+
+def customer_then_order_locked(order: Order) -> Order:
+    """The order's customer, then the order, locked in that order: the order every money write uses
+    (receivables lock the customer, then its orders and payments), so a confirmation, a cancellation,
+    a hold decision and a payment of one customer queue up instead of deadlocking.
+    `order.customer` is the locked customer row (with its org unit)."""
+    for _attempt in range(3):
+        customer = (
+            Customer.objects.select_for_update(of=("self",)).select_related("org_unit")
+            .filter(pk=order.customer_id).first()
+        )
+        found = Order.objects.select_for_update(of=("self",)).filter(pk=order.pk).first()
+        if found is None or customer is None:
+            raise NotFound
+        if found.customer_id == customer.pk:
+            found.customer = customer
+            return found
+        order = found  # moved to another card by a merge meanwhile: lock that one
+    raise NotFound
 
 
 def _check_version(order: Order, version: Any) -> None:
@@ -422,11 +442,10 @@ def order_book(*, actor: User, order: Order, reason: str = "") -> Order:
 @transaction.atomic
 def order_confirm(*, actor: User, order: Order, version: int | None = None) -> Order:
     """Confirm a draft through the credit check: CONFIRMED (booked), or HELD with a pending CreditHold."""
-    current = _locked(order, with_customer=False)
-    # The customer's row is locked until commit (always after the order's, as every order write
-    # does): two confirmations for one customer queue up, and the second one's check sees the first.
-    customer = Customer.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=current.customer_id)
-    current.customer = customer
+    # The customer's row stays locked until commit: two confirmations for one customer queue up,
+    # and the second one's check sees the first one's order.
+    current = customer_then_order_locked(order)
+    customer = current.customer
     _check_can_take_orders(actor, customer)
     _check_version(current, version)
     if current.status != OrderStatus.DRAFT:
@@ -473,7 +492,7 @@ def order_cancel(*, actor: User, order: Order, version: int | None = None, reaso
     """Cancel a draft, a held or a confirmed order. A booked order leaves the receivables (its
     allocations go back to their payments) and the summaries. A delivered order is not cancelled:
     the goods are with the customer, so returns are a credit note."""
-    current = _locked(order)
+    current = customer_then_order_locked(order)
     _check_can_take_orders(actor, current.customer)
     _check_version(current, version)
     reason = _clean_text("reason", reason, 300)
@@ -528,9 +547,10 @@ def order_copy(*, actor: User, order: Order) -> Order:
 @transaction.atomic
 def orders_confirm_bulk(*, actor: User, orders: list[Order]) -> list[Order]:
     """Confirm several drafts, one after another through the same credit check (so a later order
-    sees the exposure of the earlier ones). All or nothing: one refusal confirms none."""
+    sees the exposure of the earlier ones). All or nothing: one refusal confirms none.
+    Customers are taken in id order, so two bulk confirmations cannot wait on each other."""
     done: list[Order] = []
-    for order in sorted(orders, key=lambda o: o.pk):
+    for order in sorted(orders, key=lambda o: (o.customer_id, o.pk)):
         try:
             done.append(order_confirm(actor=actor, order=order))
         except ValidationError as exc:

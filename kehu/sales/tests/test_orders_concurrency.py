@@ -17,7 +17,7 @@ import pytest
 from django.db import connection, connections
 
 from kehu.accounts.db_triggers import install_append_only_triggers, remove_append_only_triggers
-from kehu.sales.models import CreditHold, Order, OrderStatus
+from kehu.sales.models import BOOKED, CreditHold, CustomerMonth, HoldStatus, Order, OrderStatus
 from kehu.sales.services.orders import LineInput, order_confirm, order_create
 from kehu.sales.testing import make_product
 from kehu.testing import World
@@ -98,3 +98,40 @@ def test_two_confirmations_cannot_both_use_the_same_credit_room(world: World) ->
     assert Order.objects.filter(status=OrderStatus.CONFIRMED).count() == 1
     exposures = sorted(CreditHold.objects.values_list("exposure", flat=True))
     assert exposures == [Decimal("200.00")] * 3  # each saw the confirmed one
+
+
+def test_decisions_cancellations_and_confirmations_of_one_customer_queue_up_without_deadlock(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    from kehu.sales.services.credit import hold_approve
+    from kehu.sales.services.orders import order_cancel, orders_confirm_bulk
+
+    beer = make_product("BEER-01", "青岛啤酒", "10.00")
+    for card in (world.alice_card, world.bob_card):
+        card.credit_limit = Decimal("150")
+        card.save()
+
+    def draft(card: Any, actor: Any) -> Order:
+        return order_create(actor=actor, customer=card, lines=[LineInput(product_id=beer.pk, quantity=Decimal(10))])
+
+    booked = order_confirm(actor=world.alice, order=draft(world.alice_card, world.alice))
+    held = CreditHold.objects.get(order=order_confirm(actor=world.alice, order=draft(world.alice_card, world.alice)))
+    singles = [draft(world.alice_card, world.alice), draft(world.bob_card, world.bob)]
+    bulk = [draft(world.bob_card, world.mia), draft(world.alice_card, world.mia)]
+    jobs = [
+        lambda: hold_approve(actor=world.fiona, hold=held, reason="ok"),
+        lambda: order_cancel(actor=world.alice, order=booked, reason="错单"),
+        lambda: order_cancel(actor=world.alice, order=held.order, reason="不要了"),
+        lambda: order_confirm(actor=world.alice, order=singles[0]),
+        lambda: order_confirm(actor=world.bob, order=singles[1]),
+        lambda: orders_confirm_bulk(actor=world.mia, orders=bulk),
+    ]
+    outcomes = in_threads(jobs)
+    unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ValidationError)]
+    assert not unexpected, outcomes
+    # Approved then cancelled, cancelled (hold closed) then the approval refused: never half of both.
+    held.refresh_from_db()
+    assert (held.status, held.order.status) in (
+        (HoldStatus.APPROVED, OrderStatus.CANCELLED), (HoldStatus.REJECTED, OrderStatus.CANCELLED))
+    month = CustomerMonth.objects.filter(customer=world.alice_card).values_list("orders", flat=True).first() or 0
+    assert month == Order.objects.filter(customer=world.alice_card, status__in=BOOKED).count()
