@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import get_history_manager_for_model
 
 from kehu.accounts.audit import audit_record
 from kehu.accounts.models import AuditAction, User
@@ -68,16 +68,24 @@ def customer_order_booked(*, actor: User, customer: Customer, order: Order) -> N
     })
 
 
-def _move(cards: list[Customer], status: str, reason: str) -> None:
-    now = timezone.now()
-    for card in cards:
-        card.status = status
-        card.version += 1
-        card.updated_at = now
-        card._change_reason = reason  # type: ignore[attr-defined]
-    bulk_update_with_history(
-        cards, Customer, ["status", "version", "updated_at"], batch_size=BATCH, default_change_reason=reason,
-    )
+def _move(cards: QuerySet[Customer], status: str, reason: str) -> int:
+    """Set `status` on every card of `cards`, in batches of ids: the batch is re-read through the filter
+    (a card that changed meanwhile is skipped), updated in one statement, and gets one history row
+    with `reason` per card. Memory holds ids, never a whole tier of cards."""
+    ids = list(cards.values_list("pk", flat=True))
+    history = get_history_manager_for_model(Customer)
+    moved = 0
+    for start in range(0, len(ids), BATCH):
+        batch = cards.filter(pk__in=ids[start:start + BATCH])
+        now = timezone.now()
+        changed = list(batch.values_list("pk", flat=True))
+        moved += Customer.objects.filter(pk__in=changed).update(
+            status=status, version=F("version") + 1, updated_at=now
+        )
+        history.bulk_history_create(
+            list(Customer.objects.filter(pk__in=changed)), update=True, default_change_reason=reason,
+        )
+    return moved
 
 
 @transaction.atomic
@@ -97,14 +105,15 @@ def lifecycle_run(*, today: date) -> dict[str, Any]:
         # which a cancelled order leaves behind.
         bought = Q(status__in=(CustomerStatus.POTENTIAL, CustomerStatus.PROSPECT)) & Exists(booked)
         silent = cards.filter(Q(status=CustomerStatus.ACTIVE) | bought).exclude(Exists(recent))
-        going = list(silent.select_for_update())
+        going = _move(silent, CustomerStatus.DORMANT, reason_dormant(rule.dormant_after_days))
         if going:
-            _move(going, CustomerStatus.DORMANT, reason_dormant(rule.dormant_after_days))
-            moved["dormant"][rule.tier] = len(going)
-        waking = list(cards.filter(status__in=ACTIVATED_BY_ORDER).filter(Exists(recent)).select_for_update())
+            moved["dormant"][rule.tier] = going
+        waking = _move(
+            cards.filter(status__in=ACTIVATED_BY_ORDER).filter(Exists(recent)), CustomerStatus.ACTIVE,
+            REASON_ACTIVE_DAILY,
+        )
         if waking:
-            _move(waking, CustomerStatus.ACTIVE, REASON_ACTIVE_DAILY)
-            moved["active"][rule.tier] = len(waking)
+            moved["active"][rule.tier] = waking
     summary = {
         "today": today.isoformat(),
         "dormant": sum(moved["dormant"].values()),
