@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kehu.accounts.models import AuditAction, AuditEvent
 from kehu.core.errors import Forbidden, NotFound, VersionConflict
@@ -34,7 +36,7 @@ from kehu.sales.services.orders import (
     orders_confirm_bulk,
 )
 from kehu.sales.testing import make_product
-from kehu.testing import World, errors_of
+from kehu.testing import World, errors_of, make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -282,3 +284,29 @@ def test_confirming_is_a_fixed_handful_of_queries(world: World, goods: dict, dja
     order = draft(world, goods, lines=[LineInput(product_id=goods["beer"].pk, quantity=D(1)) for _ in range(20)])
     with django_assert_max_num_queries(22):  # type: ignore[operator]
         assert order_confirm(actor=world.alice, order=order).status == OrderStatus.CONFIRMED
+
+
+line_strategy = st.tuples(
+    st.integers(1, 10**7).map(lambda n: D(n) / 1000),  # quantity, 3 places
+    st.integers(0, 10**6).map(lambda n: D(n) / 100),  # unit price, 2 places
+    st.integers(0, 100),  # discount as a share (%) of the line's value
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(line_strategy, min_size=1, max_size=6))
+def test_totals_are_exact_and_the_summaries_get_exactly_them(world: World, goods: dict, rows: list) -> None:
+    customer = make_customer("假设客户", world.alice, world.beijing, credit_limit=D("999999999999"))
+    lines, expected = [], []
+    for quantity, price, share in rows:
+        gross = (quantity * price).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+        discount = (gross * share / 100).quantize(D("0.01"), rounding=ROUND_DOWN)
+        lines.append(LineInput(product_id=goods["beer"].pk, quantity=quantity, unit_price=price, discount=discount))
+        expected.append(gross - discount)
+    order = order_create(actor=world.alice, customer=customer, lines=lines, order_date=date(2026, 11, 3), confirm=True)
+    order.refresh_from_db()
+    assert list(order.lines.order_by("line_no").values_list("amount", flat=True)) == expected
+    assert order.total == sum(expected, D(0)) == order.open_amount
+    month = CustomerMonth.objects.get(customer=customer, month=date(2026, 11, 1))
+    assert (month.sales, month.orders) == (order.total, 1)
+    assert SalesMonth.objects.get(customer=customer).amount == order.total
