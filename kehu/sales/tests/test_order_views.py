@@ -365,3 +365,9 @@ def test_finance_is_led_from_a_held_order_to_its_hold(client, world, goods):
     assert hold_url in client.get(order_url).content.decode()
     client.login(username="alice", password=PASSWORD)
     assert hold_url not in client.get(order_url).content.decode()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_bulk_confirm_never_sends_the_user_off_site(alice, world, goods, target):
+    response = alice.post(reverse("sales:orders-confirm-bulk"), {"order": [], "next": target})
+    assert response["Location"] == reverse("sales:orders")

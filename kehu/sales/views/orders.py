@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -116,8 +117,9 @@ def order_confirm_bulk_view(request: HttpRequest) -> HttpResponse:
     """Confirm the selected drafts through the credit check, all or nothing."""
     user = request.user
     ids = [int(v) for v in request.POST.getlist("order") if v.isdigit() and int(v) < 2**63][:BULK_MAX]
-    back = request.POST.get("next") or reverse("sales:orders")
-    back = back if back.startswith("/") and not back.startswith("//") else reverse("sales:orders")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("sales:orders")
     orders = list(order_list(user=user, filters={}).filter(pk__in=ids).select_related("customer"))
     if not orders:
         messages.error(request, _("Select the draft orders to confirm."))
