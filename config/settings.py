@@ -178,7 +178,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Two models have a `status` with different choices; name the import job's so neither is guessed.
-    "ENUM_NAME_OVERRIDES": {"ImportStatusEnum": "kehu.customers.models.imports.ImportJob.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ImportStatusEnum": "kehu.customers.models.imports.ImportJob.Status",
+        "CustomerStatusEnum": "kehu.customers.models.customer.CustomerStatus",
+        "CustomerKindEnum": "kehu.customers.models.customer.CustomerKind",
+        "OrderStatusEnum": "kehu.sales.models.orders.OrderStatus",
+        "PlanStatusEnum": "kehu.sales.models.plans.PlanStatus",
+        "SupportKindEnum": "kehu.sales.models.plans.SupportKind",
+        "HoldStatusEnum": "kehu.sales.models.credit.HoldStatus",
+        "SuggestionStatusEnum": "kehu.sales.models.credit.SuggestionStatus",
+        "CollectionStatusEnum": "kehu.sales.models.receivables.CollectionStatus",
+        "PaymentKindEnum": "kehu.sales.models.receivables.PaymentKind",
+    },
 }
 
 LOGGING = {

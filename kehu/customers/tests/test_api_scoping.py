@@ -23,7 +23,7 @@ def viewsets_over(models: set[type]) -> list[tuple[str, type]]:
     return [
         (prefix, viewset)
         for prefix, viewset, _basename in router.registry
-        if viewset.queryset is not None and viewset.queryset.model in models
+        if getattr(viewset, "queryset", None) is not None and viewset.queryset.model in models
     ]
 
 
