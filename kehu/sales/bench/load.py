@@ -64,6 +64,7 @@ def sales_seed(
     plan_share: float = 0.5,
     chunk: int = DEFAULT_CHUNK,
     settle: bool = True,
+    cluster: bool = True,
     progress: Callable[[int, float], None] | None = None,
 ) -> SalesSeedResult:
     """Generate `lines` order lines over the last `years` years for the customers in the database."""
@@ -83,9 +84,33 @@ def sales_seed(
         )
     finally:
         _sqlite_restore(pragmas)
+    if cluster:
+        _pg_month_order()
     loaded = time.perf_counter() - started
     settled = settle_statistics() if settle else 0.0
     return SalesSeedResult(customers, written, counts, round(loaded, 1), round(settled, 1))
+
+
+# The summaries and plans in month order, as production writes them (a month's rows while it runs).
+MONTH_ORDER = [
+    ("sales_customermonth", "customermonth_month_idx"),
+    ("sales_salesmonth", "salesmonth_month_product_idx"),
+    ("sales_salesplan", "plan_month_customer_idx"),
+]
+
+
+def _pg_month_order() -> None:
+    """Rewrite the month-read tables in month order (PostgreSQL's CLUSTER; SQLite keeps the drafted order).
+
+    Drafting customer by customer scatters a month's rows over the whole table, so a region's month
+    would read a page per row; in production a month's summary rows and plans are written during
+    (or just before) that month and sit together. Orders keep the drafted (per customer) order.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table, index in MONTH_ORDER:
+            cursor.execute(f'CLUSTER "{table}" USING "{index}"')
 
 
 def _total_weight() -> int:

@@ -178,3 +178,16 @@ def test_customers_without_payment_terms_pay_cash_or_ahead():
     assert set(per_customer) == {1, 2, 3, 4}
     settlements = {order[2]: order[8] for order in rows[Order]}
     assert settlements[2] in ("cash", "prepaid") and settlements[1] == "credit"
+
+
+def test_on_postgresql_the_month_read_tables_are_rewritten_in_month_order(seeded):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("CLUSTER is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indisclustered"
+        )
+        clustered = {name for (name,) in cursor.fetchall()}
+    assert {"customermonth_month_idx", "salesmonth_month_product_idx", "plan_month_customer_idx"} <= clustered

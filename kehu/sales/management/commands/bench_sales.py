@@ -27,6 +27,10 @@ class Command(BaseCommand):
         seed.add_argument("--seed", type=int, default=2026, help="Random seed; the same seed gives the same data.")
         seed.add_argument("--plan-months", type=int, default=3, help="Months with plans, ending this month.")
         seed.add_argument("--plan-share", type=float, default=0.5, help="Share of active customers with plans.")
+        seed.add_argument(
+            "--no-cluster", action="store_true",
+            help="PostgreSQL: leave the summaries in drafting order instead of month order (CLUSTER).",
+        )
         seed.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help="Customers drafted and written per batch.")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -49,6 +53,7 @@ class Command(BaseCommand):
                 plan_months=options["plan_months"],
                 plan_share=options["plan_share"],
                 chunk=options["chunk"],
+                cluster=not options["no_cluster"],
                 progress=progress,
             )
         except SalesSeedError as exc:
