@@ -76,6 +76,8 @@ def _clean_reason(reason: Any) -> str:
         raise ValidationError({"reason": [_("Give the reason for the decision; it is kept with the order.")]})
     if len(text) > 300:
         raise ValidationError({"reason": [_("At most %(n)s characters.") % {"n": 300}]})
+    if "\x00" in text:
+        raise ValidationError({"reason": [_("Text cannot contain NUL (\\x00) characters.")]})
     return text
 
 

@@ -9,7 +9,7 @@ the order with `order_book`, the one place that updates summaries, the ledger an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -43,7 +43,10 @@ from kehu.sales.services.lifecycle import customer_order_booked
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
 MAX_MONEY = Decimal("999999999999.99")  # 14 digits, 2 places (the model's money fields)
+MAX_QUANTITY = Decimal("99999999999.999")  # 14 digits, 3 places (the quantity columns)
 MAX_LINES = 500
+EARLIEST_ORDER_DATE = date(2000, 1, 1)
+LATEST_DAYS_AHEAD = 366
 NUMBER_PREFIX = "SO"
 NUMBER_DIGITS = 6
 UPDATABLE = frozenset({"order_date", "settlement", "note", "seller", "rep", "external_ref"})
@@ -94,18 +97,18 @@ def _line_errors(n: int, line: LineInput, price: Decimal | None, product: Produc
     if not product.is_active:
         errors.append(_("%(line)s: %(product)s is no longer sold.") % {"line": prefix, "product": product})
     quantity = _decimal(line.quantity, MILLI)
-    if quantity is None or quantity <= 0:
+    if quantity is None or quantity <= 0 or quantity > MAX_QUANTITY:
         errors.append(_("%(line)s: the quantity must be a number above zero (at most 3 decimal places).") % {"line": prefix})
     unit_price = _decimal(price, CENT)
-    if unit_price is None or unit_price < 0:
+    if unit_price is None or unit_price < 0 or unit_price > MAX_MONEY:
         errors.append(
             _("%(line)s: the unit price must be zero or more, in yuan with at most 2 decimal places.") % {"line": prefix}
         )
     discount = _decimal(line.discount, CENT)
-    if discount is None or discount < 0:
+    if discount is None or discount < 0 or discount > MAX_MONEY:
         errors.append(_("%(line)s: the discount must be zero or more, in yuan with at most 2 decimal places.") % {"line": prefix})
     spec = product.spec if line.spec is None else str(line.spec).strip()
-    if len(spec) > 100:
+    if len(spec) > 100 or "\x00" in spec:
         errors.append(_("%(line)s: the spec is longer than 100 characters.") % {"line": prefix})
     if errors:
         return errors, None
@@ -162,12 +165,19 @@ def _clean_choice(name: str, value: Any, choices: Any, default: str) -> str:
 
 
 def _clean_date(name: str, value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise ValidationError({name: [_("Enter a date as YYYY-MM-DD.")]}) from None
+    """An order date as a date, from 2000-01-01 to a year from today (a typo like 2062 is caught)."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value))
+        except (TypeError, ValueError):
+            raise ValidationError({name: [_("Enter a date as YYYY-MM-DD.")]}) from None
+    latest = timezone.localdate() + timedelta(days=LATEST_DAYS_AHEAD)
+    if not EARLIEST_ORDER_DATE <= value <= latest:
+        raise ValidationError({name: [_("Enter a date from %(first)s to %(last)s.") % {
+            "first": EARLIEST_ORDER_DATE.isoformat(), "last": latest.isoformat()}]})
+    return value
 
 
 def _clean_seller(actor: User, customer: Customer, seller: Any) -> Customer | None:
@@ -208,6 +218,8 @@ def _clean_text(name: str, value: Any, limit: int) -> str:
     text = "" if value is None else str(value).strip()
     if len(text) > limit:
         raise ValidationError({name: [_("At most %(n)s characters.") % {"n": limit}]})
+    if "\x00" in text:
+        raise ValidationError({name: [_("Text cannot contain NUL (\\x00) characters.")]})
     return text
 
 

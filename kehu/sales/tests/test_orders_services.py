@@ -310,3 +310,25 @@ def test_totals_are_exact_and_the_summaries_get_exactly_them(world: World, goods
     month = CustomerMonth.objects.get(customer=customer, month=date(2026, 11, 1))
     assert (month.sales, month.orders) == (order.total, 1)
     assert SalesMonth.objects.get(customer=customer).amount == order.total
+
+
+def test_out_of_range_values_are_field_errors_not_database_errors(world: World, goods: dict) -> None:
+    beer = goods["beer"].pk
+    errors = errors_of(order_create, actor=world.alice, customer=world.alice_card, order_date=date(9999, 12, 31),
+                       note="a\x00b", lines=[
+                           LineInput(product_id=beer, quantity=D("1e12")),
+                           LineInput(product_id=beer, quantity=D(1), unit_price=D("1e13")),
+                           LineInput(product_id=beer, quantity=D(1), discount=D("NaN")),
+                           LineInput(product_id=2**70, quantity=D(1)),
+                       ])
+    last = (date.today() + timedelta(days=366)).isoformat()
+    assert errors["order_date"] == [f"Enter a date from 2000-01-01 to {last}."]
+    assert errors["note"] == ["Text cannot contain NUL (\\x00) characters."]
+    assert errors["lines"] == [
+        "Line 1: the quantity must be a number above zero (at most 3 decimal places).",
+        "Line 2: the unit price must be zero or more, in yuan with at most 2 decimal places.",
+        "Line 3: the discount must be zero or more, in yuan with at most 2 decimal places.",
+        "Line 4: no such product.",
+    ]
+    assert errors_of(order_create, actor=world.alice, customer=world.alice_card, order_date="1999-12-31",
+                     lines=[LineInput(product_id=beer, quantity=D(1))])["order_date"][0].startswith("Enter a date from")
