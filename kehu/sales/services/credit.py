@@ -61,13 +61,24 @@ def _locked_pending(actor: User, hold: CreditHold) -> tuple[CreditHold, Order]:
     order = customer_then_order_locked(seen.order)
     current = CreditHold.objects.select_for_update(of=("self",)).get(pk=hold.pk)
     current.customer = order.customer
-    if not scope.can_decide_credit(actor, current.customer):
-        raise Forbidden(_("You may not decide credit holds for this customer."))
+    if not may_decide_hold(actor, current):
+        raise Forbidden(not_yours_message(actor, current))
     if current.status != HoldStatus.PENDING:
         raise ValidationError({"status": [_("This hold was already decided (%(status)s).") % {
             "status": current.get_status_display()}]})
     current.order = order
     return current, order
+
+
+def may_decide_hold(user: Any, hold: CreditHold) -> bool:
+    """`scope.can_decide_credit`, and four eyes: whoever asked for the confirmation does not decide it."""
+    return scope.can_decide_credit(user, hold.customer) and hold.requested_by_id != getattr(user, "pk", None)
+
+
+def not_yours_message(user: Any, hold: CreditHold) -> str:
+    if hold.requested_by_id is not None and hold.requested_by_id == getattr(user, "pk", None):
+        return _("You confirmed this order yourself; someone else decides its credit hold.")
+    return _("You may not decide credit holds for this customer.")
 
 
 def _clean_reason(reason: Any) -> str:

@@ -317,3 +317,14 @@ def test_the_admin_sets_the_policy_and_the_lifecycle_rules(world: World) -> None
             credit_policy_update(actor=user, policy=policy, default_limit="1")
         with pytest.raises(Forbidden):
             lifecycle_rule_update(actor=user, rule=rule, dormant_after_days=10)
+
+
+def test_whoever_asked_for_the_confirmation_does_not_decide_its_hold(world: World, beer: object) -> None:
+    w = world
+    limit(w.alice_card, "10")
+    order = order_confirm(actor=w.mia, order=draft(w, beer, actor=w.mia))  # the manager enters and confirms
+    hold = CreditHold.objects.get(order=order)
+    with pytest.raises(Forbidden) as refused:
+        hold_approve(actor=w.mia, hold=hold, reason="my own")
+    assert refused.value.message == "You confirmed this order yourself; someone else decides its credit hold."
+    assert hold_approve(actor=w.fiona, hold=hold, reason="ok").status == HoldStatus.APPROVED

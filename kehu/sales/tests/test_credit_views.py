@@ -120,3 +120,11 @@ def test_the_settings_page_is_read_by_all_and_saved_by_an_admin(world: World) ->
     bad = login(world.ada).post(url, {**data, f"limit_{b.pk}": "-1"})
     assert bad.status_code == 400
     assert login(world.fiona).post(url, data).status_code == 403
+
+
+def test_the_requester_sees_no_decision_form_and_is_refused(world: World) -> None:
+    hold = hold_for(world, world.alice_card, world.mia)  # entered and confirmed by the manager
+    html = login(world.mia).get(reverse("sales:holds")).content.decode()
+    assert hold.order.number in html and reverse("sales:hold-decide", args=[hold.pk]) not in html
+    response = login(world.mia).post(reverse("sales:hold-decide", args=[hold.pk]), {"decision": "approve", "reason": "x"})
+    assert response.status_code == 403

@@ -43,7 +43,7 @@ def _decorate(user: Any, holds: list[CreditHold]) -> list[CreditHold]:
         hold.reason_texts = [hold_reason_text(r) for r in hold.reasons or []]  # type: ignore[attr-defined]
         hold.excess = hold.exposure - hold.credit_limit  # type: ignore[attr-defined]
         hold.may_decide = (  # type: ignore[attr-defined]
-            hold.status == HoldStatus.PENDING and scope.can_decide_credit(user, hold.customer)
+            hold.status == HoldStatus.PENDING and services.may_decide_hold(user, hold)
         )
     return holds
 
@@ -88,8 +88,8 @@ def hold_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def hold_decide(request: HttpRequest, pk: int) -> HttpResponse:
     hold = hold_get(user=request.user, hold_id=pk)
-    if not scope.can_decide_credit(request.user, hold.customer):
-        raise Forbidden(_("You may not decide credit holds for this customer."))
+    if not services.may_decide_hold(request.user, hold):
+        raise Forbidden(services.not_yours_message(request.user, hold))
     form = HoldDecisionForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, hold, form, status=400)
