@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kehu.accounts.models import Role, User
@@ -167,9 +167,18 @@ def _last_ordered(orders: list[Order]) -> None:
     last: dict[int, date] = {}
     for order in orders:
         if order.status in BOOKED:
-            last[order.customer.pk] = max(last.get(order.customer.pk, order.order_date), order.order_date)
-    cards = [Customer(pk=pk, last_ordered_at=at_noon(day)) for pk, day in last.items()]
-    Customer.objects.bulk_update(cards, ["last_ordered_at"], batch_size=500)
+            last[order.customer_id] = max(last.get(order.customer_id, order.order_date), order.order_date)
+    table = connection.ops.quote_name(Customer._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [(pk, adapt(at_noon(day))) for pk, day in last.items()]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET last_ordered_at = v.column2 FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+                [value for row in chunk for value in row],
+            )
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import F, Sum
+from django.utils import timezone
 
 from kehu.customers.demo import demo_build
 from kehu.customers.demo_hooks import demo_steps, demo_steps_run
@@ -184,3 +185,16 @@ def test_the_same_seed_and_day_draw_the_same_history(demo: dict) -> None:
 
     assert draw(5) == draw(5)
     assert draw(5) != draw(6)
+
+
+def test_cards_know_when_they_last_ordered(demo: dict) -> None:
+    from django.db.models import Max
+
+    from kehu.customers.models import Customer
+
+    last = dict(Order.objects.filter(status__in=BOOKED).values_list("customer").annotate(day=Max("order_date")))
+    seen = {
+        pk: timezone.localdate(at)
+        for pk, at in Customer.objects.filter(last_ordered_at__isnull=False).values_list("pk", "last_ordered_at")
+    }
+    assert seen == last
