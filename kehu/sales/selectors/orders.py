@@ -10,7 +10,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kehu.core.errors import NotFound
-from kehu.customers.search import normalise_query
+from kehu.customers.filters import CustomerFilter
+from kehu.customers.models import Customer
 from kehu.sales.models import CreditHold, HoldStatus, Order, OrderLine, OrderStatus
 
 FILTERS = frozenset({"customer", "status", "rep", "date_from", "date_to", "q", "seller", "source"})
@@ -68,11 +69,12 @@ def _statuses(value: Any) -> list[str]:
 
 
 def order_search_q(q: str) -> Q:
-    """The search box: an order number (start of it), a customer code, or words of the customer's
-    name/pinyin/initials."""
+    """The search box: the start of an order number, or the customer as the customer list's search box
+    finds it (name, code, phone, pinyin, initials; through the same indexes)."""
     text = q.strip()
-    needle = normalise_query(text)
-    return Q(number__istartswith=text) | Q(customer__code__iexact=text) | Q(customer__search_text__contains=needle)
+    customers = Customer.objects.all()
+    matching = CustomerFilter(queryset=customers).filter_q(customers, "q", text)
+    return Q(number__startswith=text.upper()) | Q(customer_id__in=matching.values("pk"))
 
 
 def order_list(*, user: Any, filters: dict[str, Any]) -> QuerySet[Order]:

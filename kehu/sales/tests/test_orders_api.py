@@ -84,6 +84,9 @@ def test_retrieve_and_list_with_filters(world: World, beer: object) -> None:
     assert [r["id"] for r in results(client.get(URL, {"date_to": "2026-10-31"}))] == [first.pk]
     assert [r["id"] for r in results(client.get(URL, {"q": first.number}))] == [first.pk]
     assert [r["id"] for r in results(client.get(URL, {"q": w.bob_card.code}))] == [bobs.pk]
+    assert [r["id"] for r in results(client.get(URL, {"q": "朝阳"}))] == [bobs.pk]
+    assert [r["id"] for r in results(client.get(URL, {"q": "chaoyang"}))] == [bobs.pk]
+    assert [r["id"] for r in results(client.get(URL, {"q": first.number.lower()[:9]}))] == [first.pk]
     detail = client.get(f"{URL}{second.pk}/").json()
     assert detail["lines"][0]["product_sku"] == "BEER-01" and detail["due_date"] is not None
     assert [r["id"] for r in results(api_as(w.alice).get(URL))] == [second.pk, first.pk]
