@@ -106,7 +106,7 @@ def _locked_collection(actor: User, collection_id: Any) -> tuple[Collection, Cus
     if seen is None:
         raise NotFound
     customer = customer_lock(actor=actor, customer_id=seen.customer_id)
-    collection = Collection.objects.select_for_update().select_related("responsible").get(pk=pk)
+    collection = Collection.objects.select_for_update(of=("self",)).select_related("responsible").get(pk=pk)
     if not scope.can_record_money(actor, customer):
         raise Forbidden(_("You may not change this customer's collection plan."))
     return collection, customer
