@@ -45,6 +45,7 @@ MILLI = Decimal("0.001")
 MAX_MONEY = Decimal("999999999999.99")  # 14 digits, 2 places (the model's money fields)
 MAX_QUANTITY = Decimal("99999999999.999")  # 14 digits, 3 places (the quantity columns)
 MAX_LINES = 500
+CHANGE_REASON_MAX = 100  # django-simple-history's history_change_reason column
 EARLIEST_ORDER_DATE = date(2000, 1, 1)
 LATEST_DAYS_AHEAD = 366
 NUMBER_PREFIX = "SO"
@@ -264,7 +265,7 @@ def _save(order: Order, actor: User, reason: str = "") -> None:
     order.updated_at = timezone.now()
     order._history_user = actor  # type: ignore[attr-defined]
     if reason:
-        order._change_reason = reason  # type: ignore[attr-defined]
+        order._change_reason = reason[:CHANGE_REASON_MAX]  # type: ignore[attr-defined]
     order.save()
 
 

@@ -226,6 +226,11 @@ def test_cancelling_a_booked_order_takes_it_out_of_the_summaries(world: World, g
     month = CustomerMonth.objects.get(customer=w.alice_card, month=date(2026, 11, 1))
     assert (month.sales, month.orders) == (D("0.00"), 0)
     assert cancelled.history_records.first().history_change_reason == "错单"
+    long_reason = "客户" * 150  # 300 characters: kept whole in the audit row, cut to 100 in the history
+    other = order_cancel(actor=w.alice, order=order_confirm(actor=w.alice, order=draft(w, goods)), reason=long_reason)
+    assert other.history_records.first().history_change_reason == long_reason[:100]
+    events = AuditEvent.objects.filter(object_id=other.pk, object_type="order", action=AuditAction.STATUS_CHANGE)
+    assert events.order_by("id").last().detail["reason"] == long_reason
     assert errors_of(order_cancel, actor=w.alice, order=order) == {
         "status": [f"Order {order.number} is already cancelled."]
     }
