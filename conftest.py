@@ -31,3 +31,18 @@ def _fresh_cache() -> Any:
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows_after_flush(request: Any, django_db_blocker: Any) -> Any:
+    """A test that commits (browser, concurrency) ends with a flush that also empties the rows data
+    migrations seed (credit policies, lifecycle rules); put them back for the tests that follow."""
+    yield
+    if "transactional_db" in request.fixturenames:
+        import importlib
+
+        from django.apps import apps
+
+        seeded = importlib.import_module("kehu.sales.migrations.0002_default_policies")
+        with django_db_blocker.unblock():
+            seeded.seed(apps, None)

@@ -213,6 +213,11 @@ def can_decide_credit(user: Any, customer: Customer) -> bool:
     return user.role == Role.MANAGER and _in_subtree(user, customer)
 
 
+def can_review_credit(user: Any) -> bool:
+    """Who may open the credit review and hold queue pages (each row is still checked with can_decide_credit)."""
+    return _is_active(user) and user.role in (Role.FINANCE, Role.DIRECTOR, Role.ADMIN, Role.MANAGER)
+
+
 def can_manage_credit_policy(user: Any) -> bool:
     """The limit per rating and the lifecycle rules are company settings: admins."""
     return _is_active(user) and user.role == Role.ADMIN

@@ -17,6 +17,7 @@ NAV: list[tuple[str, Any, Any]] = [
     ("sales:plans", _("Plans"), None),
     ("sales:receivables", _("Receivables"), None),
     ("sales:holds", _("Credit holds"), None),
+    ("sales:credit-review", _("Credit review"), scope.can_review_credit),
     ("sales:products", _("Products"), None),
     ("customers:grants", _("Card loans"), None),
     ("accounts:audit", _("Audit log"), scope.can_read_audit_log),
