@@ -560,13 +560,17 @@ def order_copy(*, actor: User, order: Order) -> Order:
 @transaction.atomic
 def orders_confirm_bulk(*, actor: User, orders: list[Order]) -> list[Order]:
     """Confirm several drafts, one after another through the same credit check (so a later order
-    sees the exposure of the earlier ones). All or nothing: one refusal confirms none.
+    sees the exposure of the earlier ones); returned in the order given, some perhaps HELD.
+    All or nothing: if any order is refused, none is confirmed and every refusal is reported.
     Customers are taken in id order, so two bulk confirmations cannot wait on each other."""
-    done: list[Order] = []
-    for order in sorted(orders, key=lambda o: (o.customer_id, o.pk)):
+    unique = list({order.pk: order for order in orders}.values())
+    done: dict[int, Order] = {}
+    errors: list[str] = []
+    for order in sorted(unique, key=lambda o: (o.customer_id, o.pk)):
         try:
-            done.append(order_confirm(actor=actor, order=order))
+            done[order.pk] = order_confirm(actor=actor, order=order)
         except ValidationError as exc:
-            messages = [m for ms in exc.message_dict.values() for m in ms]
-            raise ValidationError({"orders": [f"{order.number}: {m}" for m in messages]}) from None
-    return done
+            errors += [f"{order.number}: {m}" for ms in exc.message_dict.values() for m in ms]
+    if errors:
+        raise ValidationError({"orders": errors})
+    return [done[order.pk] for order in unique]

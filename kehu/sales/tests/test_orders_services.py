@@ -266,10 +266,15 @@ def test_bulk_confirm_checks_each_order_against_the_ones_before(world: World, go
 def test_bulk_confirm_is_all_or_nothing(world: World, goods: dict) -> None:
     w = world
     good, confirmed = draft(w, goods), order_confirm(actor=w.alice, order=draft(w, goods))
-    errors = errors_of(orders_confirm_bulk, actor=w.alice, orders=[good, confirmed])
-    assert errors == {"orders": [f"{confirmed.number}: Order {confirmed.number} is already confirmed."]}
+    cancelled = order_cancel(actor=w.alice, order=draft(w, goods))
+    errors = errors_of(orders_confirm_bulk, actor=w.alice, orders=[cancelled, good, confirmed, good])
+    assert errors == {"orders": [
+        f"{confirmed.number}: Order {confirmed.number} is already confirmed.",
+        f"{cancelled.number}: Order {cancelled.number} was cancelled; copy it to order again.",
+    ]}
     good.refresh_from_db()
     assert good.status == OrderStatus.DRAFT
+    assert [o.pk for o in orders_confirm_bulk(actor=w.alice, orders=[good, good])] == [good.pk]
 
 
 def test_due_date_uses_payment_terms(world: World, goods: dict) -> None:
