@@ -9,6 +9,7 @@ import django_filters as df
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -50,7 +51,7 @@ class HoldDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, allow_blank=True)
     one_off_raise = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True, min_value=0,
-        help_text="Approve only: this much above the limit, for this order only.",
+        help_text=gettext_lazy("Approve only: this much above the limit, for this order only."),
     )
 
 
