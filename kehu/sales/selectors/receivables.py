@@ -135,6 +135,24 @@ def _labels(group_by: str, keys: list[Any]) -> dict[Any, tuple[str, str]]:
     return {c["pk"]: (c["name"], c["code"]) for c in Customer.objects.filter(pk__in=ids).values("pk", "name", "code")}
 
 
+def _ageing_rows(group_by: str, grouped: list[dict[str, Any]]) -> list[AgeingRow]:
+    key = GROUP_KEYS[group_by]
+    names = _labels(group_by, [r[key] for r in grouped])
+    rows = []
+    for r in grouped:
+        label, code = names.get(r[key], ("", ""))
+        rows.append(AgeingRow(
+            key=r[key], label=label or str(_("(nobody)")), code=code, orders=r["orders"], **ageing_of(r),
+        ))
+    return rows
+
+
+def _total(rows: list[AgeingRow]) -> AgeingRow:
+    totals: dict[str, Any] = {name: sum((getattr(row, name) for row in rows), ZERO) for name in (*BUCKETS, "total")}
+    totals["orders"] = sum(row.orders for row in rows)
+    return AgeingRow(key=None, label=str(_("Total")), **totals)
+
+
 def receivable_ageing(*, user: Any, group_by: GroupBy = "rep", on: date | None = None, limit: int | None = None) -> Ageing:
     """Open receivables by ageing bucket, per customer, rep (the card's owner) or org unit (the card's).
 
@@ -149,22 +167,34 @@ def receivable_ageing(*, user: Any, group_by: GroupBy = "rep", on: date | None =
     rows_qs = open_receivables(user=user).values(key).annotate(orders=Count("id"), **sums).order_by("-total", key)
     grouped = list(rows_qs[: limit + 1] if limit else rows_qs)
     truncated = bool(limit and len(grouped) > limit)
-    grouped = grouped[:limit] if limit else grouped
-    names = _labels(group_by, [r[key] for r in grouped])
-    rows = []
-    for r in grouped:
-        label, code = names.get(r[key], ("", ""))
-        rows.append(AgeingRow(
-            key=r[key], label=label or str(_("(nobody)")), code=code, orders=r["orders"], **ageing_of(r),
-        ))
+    rows = _ageing_rows(group_by, grouped[:limit] if limit else grouped)
     if truncated:
         found = open_receivables(user=user).aggregate(orders=Count("id"), **sums)
-        totals = {**ageing_of(found), "orders": found["orders"]}
+        total = AgeingRow(key=None, label=str(_("Total")), orders=found["orders"], **ageing_of(found))
     else:
-        totals = {name: sum((getattr(row, name) for row in rows), ZERO) for name in (*BUCKETS, "total")}
-        totals["orders"] = sum(row.orders for row in rows)
-    total = AgeingRow(key=None, label=str(_("Total")), **totals)
+        total = _total(rows)
     return Ageing(on=day, group_by=group_by, rows=rows, total=total, truncated=truncated)
+
+
+def receivable_ageing_by_rep_and_unit(*, user: Any, on: date | None = None) -> tuple[Ageing, Ageing]:
+    """The ageing per rep and per org unit from one scan of the open receivables: grouped in SQL by
+    (card owner, card org unit), those few pairs rolled up both ways here (the overview page)."""
+    day = on or timezone.localdate()
+    rep_key, unit_key = GROUP_KEYS["rep"], GROUP_KEYS["org_unit"]
+    pairs = list(open_receivables(user=user).values(rep_key, unit_key).annotate(orders=Count("id"), **bucket_sums(day))
+                 .order_by())
+    out = []
+    for group_by, key in (("rep", rep_key), ("org_unit", unit_key)):
+        rolled: dict[Any, dict[str, Any]] = {}
+        for pair in pairs:
+            row = rolled.setdefault(pair[key], {key: pair[key], "orders": 0, **{n: ZERO for n in (*BUCKETS, "total")}})
+            row["orders"] += pair["orders"]
+            for name in (*BUCKETS, "total"):
+                row[name] += pair[name] or ZERO
+        grouped = sorted(rolled.values(), key=lambda r: (-r["total"], r[key] or 0))
+        rows = _ageing_rows(group_by, grouped)
+        out.append(Ageing(on=day, group_by=group_by, rows=rows, total=_total(rows)))
+    return out[0], out[1]
 
 
 def customer_receivables(*, user: Any, on: date | None = None) -> QuerySet[Customer]:
@@ -190,22 +220,26 @@ def customer_receivables(*, user: Any, on: date | None = None) -> QuerySet[Custo
 
 @dataclass(frozen=True)
 class Dso:
-    days: int
+    since: date  # the first day of the period (the first of a month)
+    days: int  # the period's length in days, `since` to `on` inclusive
     receivables: Decimal  # Σ open_amount now
-    sales: Decimal  # Σ booked totals with order_date in the last `days` days
+    sales: Decimal  # Σ booked sales in the period (monthly summaries)
     value: Decimal | None  # receivables ÷ sales × days; None without sales in the period
 
 
 def dso(
     *, user: Any, days: int = 90, on: date | None = None, customer_id: int | None = None, rep_id: int | None = None,
-    org_unit_id: int | None = None,
+    org_unit_id: int | None = None, receivables: Decimal | None = None,
 ) -> Dso:
     """Days sales outstanding, the simple (average) method:
 
-        DSO = Σ open receivables today ÷ Σ booked sales in the last `days` days × `days`
+        DSO = Σ open receivables today ÷ Σ booked sales in the period × the period's days
 
-    over the orders `user` may see (optionally one customer, one rep's cards, one org unit's cards).
-    Two index reads: the open receivables (partial index) and the period's booked orders.
+    The period is whole months, about `days` long, ending with the current month to date (days=90 on
+    27 November: 1 September to 27 November, 88 days), so the sales come from the `CustomerMonth`
+    summaries instead of a scan of three months of orders (2 s at 10M lines; this is one index read).
+    Over the orders `user` may see, optionally one customer, one rep's cards or one org unit's cards.
+    A caller that has just summed the same open receivables (the overview's ageing) passes them in.
     """
     day = on or timezone.localdate()
     scope_q = Q()
@@ -215,14 +249,16 @@ def dso(
         scope_q &= Q(customer__owner_id=rep_id)
     if org_unit_id:
         scope_q &= Q(customer__org_unit_id=org_unit_id)
-    receivables = cents(open_receivables(user=user).filter(scope_q).aggregate(s=Sum("open_amount"))["s"])
-    since = day - timedelta(days=days - 1)
+    if receivables is None:
+        receivables = cents(open_receivables(user=user).filter(scope_q).aggregate(s=Sum("open_amount"))["s"])
+    since = months_back(day, max(1, round(days / 30)))[0]
     sales = cents(
-        Order.objects.visible_to(user).filter(scope_q, status__in=BOOKED, order_date__gte=since, order_date__lte=day)
-        .aggregate(s=Sum("total"))["s"]
+        CustomerMonth.objects.visible_to(user).filter(scope_q, month__gte=since, month__lte=month_of(day))
+        .aggregate(s=Sum("sales"))["s"]
     )
-    value = (receivables / sales * days).quantize(Decimal("0.1")) if sales > 0 else None
-    return Dso(days=days, receivables=receivables, sales=sales, value=value)
+    period = (day - since).days + 1
+    value = (receivables / sales * period).quantize(Decimal("0.1")) if sales > 0 else None
+    return Dso(since=since, days=period, receivables=receivables, sales=sales, value=value)
 
 
 # --- the overdue list and the week's collections ----------------------------------------------

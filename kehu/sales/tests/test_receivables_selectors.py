@@ -16,6 +16,7 @@ from kehu.sales.selectors.receivables import (
     dso,
     overdue_orders,
     receivable_ageing,
+    receivable_ageing_by_rep_and_unit,
     sales_collections_balance,
 )
 from kehu.sales.services import ledger
@@ -85,13 +86,15 @@ def test_customer_rows_carry_their_credit(world, soda):
     assert not customer_receivables(user=world.carol, on=ON).exists()
 
 
-def test_dso_is_open_receivables_over_the_period_sales_times_days(world, soda):
+def test_dso_is_open_receivables_over_the_period_sales_times_its_days(world, soda):
     due(world.alice_card, soda, "900.00", 0, order_date=ON - timedelta(days=10))
     due(world.alice_card, soda, "100.00", 0, order_date=ON - timedelta(days=200))  # before the period, still open
-    figure = dso(user=world.fiona, days=90, on=ON)
-    assert (figure.receivables, figure.sales, figure.value) == (D("1000.00"), D("900.00"), D("100.0"))
+    figure = dso(user=world.fiona, days=90, on=ON)  # April, May, June 2025 to the 30th: 91 days
+    assert (figure.since, figure.days) == (date(2025, 4, 1), 91)
+    assert (figure.receivables, figure.sales, figure.value) == (D("1000.00"), D("900.00"), D("101.1"))
     assert dso(user=world.carol, days=90, on=ON).value is None  # no sales: no DSO
     assert dso(user=world.fiona, days=90, on=ON, rep_id=world.bob.pk).receivables == 0
+    assert dso(user=world.fiona, days=30, on=ON).since == date(2025, 6, 1)
 
 
 def test_the_overdue_list_names_who_collects(world, soda):
@@ -137,3 +140,16 @@ def test_sales_vs_collections_month_by_month_with_the_running_difference(world, 
     assert len(overall) == 1 and (overall[0].sold, overall[0].collected) == (D("400.00"), D("120.00"))
     customers = sales_collections_balance(user=world.alice, group_by="customer", months=3, until=ON)
     assert [r.key for r in customers] == [world.alice_card.pk]
+
+
+def test_rep_and_unit_from_one_scan_equal_the_separate_reports(world, soda):
+    due(world.alice_card, soda, "100.00", 10)
+    due(world.bob_card, soda, "50.00", 45)
+    due(world.carol_card, soda, "25.00", 95)
+    by_rep, by_unit = receivable_ageing_by_rep_and_unit(user=world.dora, on=ON)
+    for combined, group_by in ((by_rep, "rep"), (by_unit, "org_unit")):
+        alone = receivable_ageing(user=world.dora, group_by=group_by, on=ON)
+        assert [(r.key, r.label, r.buckets(), r.orders) for r in combined.rows] == [
+            (r.key, r.label, r.buckets(), r.orders) for r in alone.rows
+        ]
+        assert combined.total.buckets() == alone.total.buckets() and combined.total.total == D("175.00")

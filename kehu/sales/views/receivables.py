@@ -59,12 +59,10 @@ def _day(value: str | None) -> date | None:
 @require_GET
 def receivables_overview(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
+    by_rep, by_unit = rx.receivable_ageing_by_rep_and_unit(user=request.user, on=today)
     context = {
-        "today": today,
-        "by_rep": rx.receivable_ageing(user=request.user, group_by="rep", on=today, limit=50),
-        "by_unit": rx.receivable_ageing(user=request.user, group_by="org_unit", on=today, limit=50),
-        "by_customer": rx.receivable_ageing(user=request.user, group_by="customer", on=today, limit=20),
-        "dso": rx.dso(user=request.user, days=90, on=today),
+        "today": today, "by_rep": by_rep, "by_unit": by_unit,
+        "dso": rx.dso(user=request.user, days=90, on=today, receivables=by_rep.total.total),
         "labels": [rx.BUCKET_LABELS[name] for name in rx.BUCKETS],
         "can_see_balance": rx.can_see_balance(request.user),
     }
