@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, IntegerField, Min, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from kehu.core.errors import NotFound
@@ -96,9 +96,20 @@ def credit_policy_for(customer: Customer) -> CreditPolicy:
     return rows.get(rating) or rows.get(UNRATED) or FALLBACK_POLICY
 
 
-def _scalar(rows: QuerySet[Any], aggregate: Any) -> Subquery:
-    """`aggregate` over `rows` as a scalar subquery (one value per outer customer)."""
-    return Subquery(rows.order_by().values("customer_id").annotate(value=aggregate).values("value")[:1])
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+CENT = Decimal("0.01")
+
+
+def _cents(value: Any) -> Decimal:
+    """A summed amount as yuan with 2 places (SQLite returns sums of subqueries unquantised)."""
+    return Decimal(value or 0).quantize(CENT)
+
+
+def _scalar(rows: QuerySet[Any], aggregate: Any, output_field: Any = None) -> Subquery:
+    """`aggregate` over `rows` as a scalar subquery (one value per outer customer). Money sums name
+    their output field so SQLite hands back Decimals with 2 places, not long strings."""
+    values = rows.order_by().values("customer_id").annotate(value=aggregate).values("value")[:1]
+    return Subquery(values, output_field=output_field) if output_field is not None else Subquery(values)
 
 
 def credit_assess(customer: Customer, *, order_total: Decimal = ZERO, today: date | None = None) -> CreditAssessment:
@@ -106,11 +117,12 @@ def credit_assess(customer: Customer, *, order_total: Decimal = ZERO, today: dat
     callers are services (which checked) and selectors that started from `visible_to`."""
     day = today or timezone.localdate()
     policy = credit_policy_for(customer)
-    booked = _scalar(Order.objects.filter(customer_id=OuterRef("pk")).open(), Sum("open_amount"))
+    booked = _scalar(Order.objects.filter(customer_id=OuterRef("pk")).open(), Sum("open_amount"), MONEY)
     oldest = _scalar(Order.objects.filter(customer_id=OuterRef("pk")).open(), Min("due_date"))
     money = _scalar(
         Payment.objects.filter(customer_id=OuterRef("pk"), kind__in=CREDITING_KINDS, unallocated__gt=0),
         Sum("unallocated"),
+        MONEY,
     )
     # One query, three index reads: the open booked orders (partial index), their oldest due date,
     # the unallocated money.
@@ -122,8 +134,8 @@ def credit_assess(customer: Customer, *, order_total: Decimal = ZERO, today: dat
     return CreditAssessment(
         credit_limit=own_limit if own_limit > 0 else policy.default_limit,
         limit_source="card" if own_limit > 0 else policy.rating,
-        open_orders=row.get("open_sum") or ZERO,
-        unallocated=row.get("unallocated_sum") or ZERO,
+        open_orders=_cents(row.get("open_sum")),
+        unallocated=_cents(row.get("unallocated_sum")),
         order_total=order_total,
         overdue_days=max((day - oldest_due).days, 0) if oldest_due else 0,
         max_overdue_days=policy.max_overdue_days,

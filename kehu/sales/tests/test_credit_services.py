@@ -328,3 +328,15 @@ def test_whoever_asked_for_the_confirmation_does_not_decide_its_hold(world: Worl
         hold_approve(actor=w.mia, hold=hold, reason="my own")
     assert refused.value.message == "You confirmed this order yourself; someone else decides its credit hold."
     assert hold_approve(actor=w.fiona, hold=hold, reason="ok").status == HoldStatus.APPROVED
+
+
+def test_the_assessment_sums_are_decimals_with_two_places(world):
+    from kehu.sales.selectors.credit import credit_assess
+    from kehu.sales.testing import make_booked_order, make_product
+
+    soy = make_product("PX1", "酱油", "0.10")
+    for _ in range(3):
+        make_booked_order(world.alice_card, [(soy, 1, "0.10")])
+    assessed = credit_assess(world.alice_card, order_total=Decimal("0.20"))
+    assert isinstance(assessed.open_orders, Decimal)
+    assert str(assessed.open_orders) == "0.30"
