@@ -72,8 +72,9 @@ def on_order_cancelled(order: Order) -> None:
     returned = [[a.payment_id, str(a.amount)] for a in allocations]
     Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
     now = timezone.now()
-    order.paid, order.open_amount, order.updated_at = ZERO, order.total, now
-    Order.objects.filter(pk=order.pk).update(paid=ZERO, open_amount=order.total, updated_at=now)
+    # Nothing is owed on a cancelled order (`on_order_booked` recomputes both if it is ever booked again).
+    order.paid, order.open_amount, order.updated_at = ZERO, ZERO, now
+    Order.objects.filter(pk=order.pk).update(paid=ZERO, open_amount=ZERO, updated_at=now)
     Collection.objects.filter(order_id=order.pk, status=CollectionStatus.OPEN).update(
         status=CollectionStatus.CANCELLED, version=F("version") + 1, updated_at=now
     )
