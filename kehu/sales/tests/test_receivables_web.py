@@ -195,3 +195,15 @@ def test_the_tab_costs_a_fixed_number_of_queries(world, soda, django_assert_max_
         [list(p.allocations.all()) for p in data["rx_payments"]]
     assert len(data["rx_payments"]) == 6 and len(data["rx_open_orders"]) == 6
     assert data["rx_credit"].credit_limit == D("0.00") and data["rx_credit"].exposure == data["rx_open_total"]
+
+
+@pytest.mark.parametrize("name", ["sales:payments", "sales:collections", "sales:receivables", "sales:balance"])
+def test_list_pages_cost_a_fixed_number_of_queries(world, soda, name, django_assert_max_num_queries):
+    for i in range(15):
+        book(world.alice_card, soda, f"{20 + i}.00", days_overdue=i - 3)
+        payment_record(actor=world.fiona, customer=world.alice_card, amount="7.00")
+    client = login(world.mia)
+    client.get(reverse(name))  # session and translations warmed
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse(name))
+    assert response.status_code == 200
