@@ -31,6 +31,7 @@ from kehu.sales.models import Allocation, Collection, CollectionStatus, Order, P
 from kehu.sales.selectors import receivables as rx
 from kehu.sales.services import collections as coll
 from kehu.sales.services import receivables as money
+from kehu.sales.services import refunds
 
 MONEY_IN = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
 CONFLICT = OpenApiResponse(description=_lazy("Stale version: the body carries the current record under `current`."))
@@ -251,7 +252,7 @@ class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def void(self, request: Request, pk: str) -> Response:
         """Undo an entry made by mistake: allocations taken back, money-in reversed, the row deleted (audited)."""
         data = _body(VoidSerializer, request)
-        money.payment_void(actor=request.user, payment_id=parse_id(pk), reason=data["reason"], request=request)
+        refunds.payment_void(actor=request.user, payment_id=parse_id(pk), reason=data["reason"], request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _render(self, pk: int) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The collection schedule (回款计划): planned collections added, edited and cancelled by hand, and reminders.
 
 Collections of booked orders are planned by `ledger.on_order_booked` and follow the money
-(`receivables.collections_follow`); these services are the hand-made changes. Reminders go to the
+(`money.collections_follow`); these services are the hand-made changes. Reminders go to the
 responsible user by mail `KEHU_COLLECTION_REMIND_DAYS` days before the planned day and on the day,
 once each (the `reminded_*_at` stamps).
 """
@@ -30,7 +30,7 @@ from kehu.accounts.models import AuditAction, User
 from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
 from kehu.customers.models import Customer
 from kehu.sales.models import Collection, CollectionStatus, Order
-from kehu.sales.services.receivables import _text, customer_lock, money_clean
+from kehu.sales.services.money import _text, customer_lock, money_clean
 
 log = logging.getLogger(__name__)
 EDITABLE = ("due_on", "amount", "responsible", "note")

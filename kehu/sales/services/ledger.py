@@ -18,7 +18,8 @@ from django.utils import timezone
 from kehu.accounts.audit import audit_record
 from kehu.accounts.models import AuditAction
 from kehu.sales.models import ZERO, Allocation, Collection, CollectionStatus, Order, Payment
-from kehu.sales.services.receivables import ALLOCATABLE, SYSTEM, _allocate, customer_lock
+from kehu.sales.services.money import ALLOCATABLE, _allocate, customer_lock
+from kehu.sales.services.receivables import SYSTEM
 
 
 def on_order_booked(order: Order) -> None:

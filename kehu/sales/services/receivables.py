@@ -1,10 +1,8 @@
-"""Money in and out: payments, credit notes and refunds, and their allocation to booked orders.
+"""Money in: payments and credit notes, and their allocation to booked orders.
 
-One write path per operation (web, API, demo, tasks all call these). Every write locks the
-customer's row first and then the payment and order rows it changes (`select_for_update`), so two
-concurrent allocations of one customer's money run one after the other and can never
-over-allocate; the database's check constraints (`paid`, `open_amount`, `unallocated` never
-negative) are the last guard. Amounts are Decimal yuan with 2 places.
+One write path per operation (web, API, demo, tasks all call these). Refunds and voiding are in
+`services.refunds`; the input checks, locking and allocation primitives both use are in
+`services.money` (which also describes the locking order).
 
 Bookkeeping rules (see docs/architecture.md, "Sales, receivables and credit"):
 - `Order.paid` = Σ its allocations; `Order.open_amount` = total − paid.
@@ -21,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -29,30 +27,38 @@ from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.accounts import scope
 from kehu.accounts.audit import audit_record
-from kehu.accounts.models import AuditAction, AuditEvent, User
-from kehu.core.errors import Forbidden, NotFound
+from kehu.accounts.models import AuditAction, User
+from kehu.core.errors import NotFound
 from kehu.customers.models import Customer
 from kehu.sales import summaries
 from kehu.sales.models import (
     BOOKED,
     ZERO,
     Allocation,
-    Collection,
-    CollectionStatus,
     Order,
     Payment,
     PaymentKind,
     PaymentMethod,
 )
+from kehu.sales.services.money import (
+    ALLOCATABLE,
+    _allocate,
+    _check_may,
+    _choice,
+    _locked_order,
+    _locked_payment,
+    _unallocate,
+    _visible_payment,
+    collections_follow,
+    customer_lock,
+    money_clean,
+    payment_values,
+)
+from kehu.sales.services.refunds import _refund
 
-CENT = Decimal("0.01")
-MAX_MONEY = Decimal("999999999999.99")  # 14 digits, 2 places
-ALLOCATABLE = (PaymentKind.PAYMENT, PaymentKind.CREDIT_NOTE)
 SYSTEM = "system"  # the audit username of writes the ledger hooks make on an order's behalf
 
 AllocateMode = Literal["oldest", "none"] | Sequence[tuple[int, Decimal]]
@@ -66,170 +72,9 @@ class Applied:
     amount: Decimal
 
 
-# --- parsing ---------------------------------------------------------------------------------
-
-
-def money_clean(value: Any, field: str = "amount") -> Decimal:
-    """A positive amount with at most 2 decimal places, or a field error a person can act on."""
-    if isinstance(value, bool) or value is None or value == "":
-        raise ValidationError({field: [_("Enter an amount.")]})
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: [_("Enter an amount such as 1200.50.")]}) from None
-    if not amount.is_finite():
-        raise ValidationError({field: [_("Enter an amount such as 1200.50.")]})
-    if amount <= 0:
-        raise ValidationError({field: [_("The amount must be greater than zero.")]})
-    if amount > MAX_MONEY:
-        raise ValidationError({field: [_("The amount is too large.")]})
-    if amount != amount.quantize(CENT):
-        raise ValidationError({field: [_("Use at most two decimal places (fen).")]})
-    return amount.quantize(CENT)
-
-
-def _text(value: Any, field: str, limit: int) -> str:
-    text = "" if value is None else str(value).strip()
-    if "\x00" in text:
-        raise ValidationError({field: [_("Text cannot contain NUL (\\x00) characters.")]})
-    if len(text) > limit:
-        raise ValidationError({field: [_("At most %(n)d characters.") % {"n": limit}]})
-    return text
-
-
-def _day(value: Date | None) -> Date:
-    today = timezone.localdate()
-    if value is None:
-        return today
-    if not isinstance(value, Date):
-        raise ValidationError({"date": [_("Enter a date as YYYY-MM-DD.")]})
-    if value > today:
-        raise ValidationError({"date": [_("Money cannot be dated in the future.")]})
-    return value
-
-
-def _choice(value: Any, choices: Any, field: str) -> str:
-    if value not in choices.values:
-        raise ValidationError({field: [_("Choose one of: %(list)s.") % {"list": ", ".join(choices.values)}]})
-    return str(value)
-
-
-# --- locking and reading ---------------------------------------------------------------------
-
-
-def customer_lock(*, actor: User | None, customer_id: Any) -> Customer:
-    """The customer's row, locked for this transaction; invisible to `actor` = not found."""
-    rows = Customer.objects.all() if actor is None else Customer.objects.visible_to(actor)
-    try:
-        pk = int(customer_id)
-    except (TypeError, ValueError):
-        raise NotFound from None
-    customer = rows.select_for_update(of=("self",)).filter(pk=pk).first()
-    if customer is None:
-        raise NotFound
-    return customer
-
-
-def _visible_payment(actor: User, payment_id: Any) -> Payment:
-    try:
-        pk = int(payment_id)
-    except (TypeError, ValueError):
-        raise NotFound from None
-    payment = Payment.objects.visible_to(actor).filter(pk=pk).first()
-    if payment is None:
-        raise NotFound
-    return payment
-
-
-def _locked_payment(payment_id: int) -> Payment:
-    return Payment.objects.select_for_update().get(pk=payment_id)
-
-
-def _locked_order(order_id: int) -> Order:
-    return Order.objects.select_for_update(of=("self",)).get(pk=order_id)
-
-
 def oldest_first(orders: Any) -> Any:
     """Orders in the order money settles them: earliest due date (order date if none) first."""
     return orders.order_by(Coalesce("due_date", "order_date"), "order_date", "id")
-
-
-# --- the one place allocations are made and undone -------------------------------------------
-
-
-def _allocate(payment: Payment, order: Order, amount: Decimal, actor: User | None) -> Allocation:
-    """Move `amount` of `payment`'s unallocated money onto `order`; both rows are locked by the caller."""
-    assert ZERO < amount <= payment.unallocated and amount <= order.open_amount, (amount, payment, order)
-    allocation = Allocation.objects.create(payment=payment, order=order, amount=amount, created_by=actor)
-    _move(payment, order, -amount)
-    return allocation
-
-
-def _unallocate(allocation: Allocation, payment: Payment, order: Order) -> None:
-    _move(payment, order, allocation.amount)
-    allocation.delete()
-
-
-def _move(payment: Payment, order: Order, amount: Decimal) -> None:
-    """Add `amount` to the payment's unallocated money and take it off the order's paid amount.
-
-    The new values are computed here in Decimal from the locked rows and written as they are:
-    arithmetic in SQL (`F("open_amount") - x`) runs in floating point on SQLite and can leave
-    3.98 − 3.98 a hair below zero.
-    """
-    now = timezone.now()
-    payment.unallocated += amount
-    order.paid -= amount
-    order.open_amount += amount
-    order.updated_at = now
-    Payment.objects.filter(pk=payment.pk).update(unallocated=payment.unallocated)
-    Order.objects.filter(pk=order.pk).update(paid=order.paid, open_amount=order.open_amount, updated_at=now)
-
-
-def collections_follow(order: Order, *, grow: bool) -> None:
-    """Keep the order's open planned collections in step with what is still open on it.
-
-    Money in settles the earliest planned collection first: a collection it covers is marked
-    collected, one it partly covers is reduced. With `grow` (money taken back off the order), the
-    amount re-opened is planned again: added to the last open collection, or a new one on the
-    order's due date (today if that has passed) for the customer's owner.
-    """
-    collections = list(
-        Collection.objects.select_for_update().filter(order=order, status=CollectionStatus.OPEN).order_by("due_on", "id")
-    )
-    planned = sum((c.amount for c in collections), ZERO)
-    open_amount = order.open_amount if order.status in BOOKED else ZERO
-    now = timezone.now()
-    if planned > open_amount:
-        excess = planned - open_amount
-        for collection in collections:
-            if excess <= 0:
-                break
-            take = min(collection.amount, excess)
-            excess -= take
-            if take == collection.amount:
-                collection.status = CollectionStatus.DONE
-            else:
-                collection.amount -= take
-            collection.version += 1
-            collection.updated_at = now
-            collection.save(update_fields=["status", "amount", "version", "updated_at"])
-    elif planned < open_amount and grow:
-        missing = open_amount - planned
-        if collections:
-            last = collections[-1]
-            last.amount += missing
-            last.version += 1
-            last.updated_at = now
-            last.save(update_fields=["amount", "version", "updated_at"])
-        else:
-            owner_id = Customer.objects.filter(pk=order.customer_id).values_list("owner_id", flat=True).first()
-            today = timezone.localdate()
-            due = order.due_date or order.order_date
-            Collection.objects.create(
-                customer_id=order.customer_id, order=order, due_on=max(due, today), amount=missing,
-                responsible_id=owner_id,
-            )
 
 
 # --- allocation plans ------------------------------------------------------------------------
@@ -306,24 +151,6 @@ def _apply(payment: Payment, plan: list[tuple[Order, Decimal]], actor: User | No
 # --- services --------------------------------------------------------------------------------
 
 
-def _check_may(actor: User, customer: Customer, kind: str) -> None:
-    if kind == PaymentKind.PAYMENT:
-        if not scope.can_record_money(actor, customer):
-            raise Forbidden(_("You may not record payments for this customer."))
-    elif not scope.can_issue_credit_notes(actor) or customer.is_archived:
-        raise Forbidden(_("Only finance can issue credit notes and refunds."))
-
-
-def _received_by(value: Any, actor: User) -> User:
-    if value is None or value == "":
-        return actor
-    pk = value.pk if isinstance(value, User) else value
-    user = User.objects.filter(pk=pk, is_active=True).first() if str(pk).isdigit() else None
-    if user is None:
-        raise ValidationError({"received_by": [_("This user does not exist or is inactive.")]})
-    return user
-
-
 @transaction.atomic
 def payment_record(
     *,
@@ -349,22 +176,9 @@ def payment_record(
     locked = customer_lock(actor=actor, customer_id=customer_id)
     kind = _choice(kind, PaymentKind, "kind")
     _check_may(actor, locked, kind)
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
-    for name, check in (
-        ("amount", lambda: money_clean(amount)),
-        ("date", lambda: _day(date)),
-        ("method", lambda: _choice(method or PaymentMethod.TRANSFER, PaymentMethod, "method")),
-        ("reference", lambda: _text(reference, "reference", 64)),
-        ("note", lambda: _text(note, "note", 300)),
-        ("received_by", lambda: _received_by(received_by, actor)),
-    ):
-        try:
-            values[name] = check()
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    values = payment_values(
+        actor=actor, amount=amount, date=date, method=method, reference=reference, note=note, received_by=received_by,
+    )
     if kind == PaymentKind.REFUND:
         if allocate not in ("oldest", "none", None):
             raise ValidationError({"allocations": [_("A refund pays credit back; it is not allocated to orders.")]})
@@ -394,51 +208,6 @@ def credit_note_issue(
         actor=actor, customer=customer, amount=amount, date=date, method=PaymentMethod.OTHER, reference=reference,
         note=note, kind=PaymentKind.CREDIT_NOTE, allocate=allocate, request=request,
     )
-
-
-def refund_issue(
-    *, actor: User, customer: Customer | int, amount: Any, date: Date | None = None,
-    method: str = PaymentMethod.TRANSFER, reference: str = "", note: str = "", request: HttpRequest | None = None,
-) -> Payment:
-    """Pay a customer's unallocated credit back (never more than there is)."""
-    return payment_record(
-        actor=actor, customer=customer, amount=amount, date=date, method=method, reference=reference, note=note,
-        kind=PaymentKind.REFUND, allocate="none", request=request,
-    )
-
-
-def _refund(*, actor: User, customer: Customer, values: dict[str, Any], request: HttpRequest | None) -> Payment:
-    amount: Decimal = values["amount"]
-    sources = list(
-        Payment.objects.select_for_update()
-        .filter(customer=customer, kind__in=ALLOCATABLE, unallocated__gt=0)
-        .order_by("-date", "-id")
-    )
-    credit = sum((p.unallocated for p in sources), ZERO)
-    if amount > credit:
-        raise ValidationError({"amount": [
-            _("Only %(credit)s of this customer's money is unallocated; a refund cannot be larger.") % {"credit": credit}
-        ]})
-    drawn: list[list[Any]] = []
-    left = amount
-    for source in sources:
-        if left <= 0:
-            break
-        take = min(left, source.unallocated)
-        Payment.objects.filter(pk=source.pk).update(unallocated=source.unallocated - take)
-        drawn.append([source.pk, str(take)])
-        left -= take
-    refund = Payment.objects.create(
-        customer=customer, kind=PaymentKind.REFUND, amount=amount, unallocated=ZERO, date=values["date"],
-        method=values["method"], reference=values["reference"], note=values["note"],
-        received_by=values["received_by"], created_by=actor,
-    )
-    summaries.money_collected(customer_id=customer.pk, day=refund.date, amount=-amount)
-    audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=refund, request=request,
-        detail={"kind": PaymentKind.REFUND, "amount": str(amount), "customer": customer.pk, "drawn": drawn},
-    )
-    return refund
 
 
 @transaction.atomic
@@ -498,60 +267,6 @@ def allocation_delete(*, actor: User, allocation_id: Any, request: HttpRequest |
     _unallocate(allocation, payment, order)
     collections_follow(order, grow=True)
     return order
-
-
-@transaction.atomic
-def payment_void(*, actor: User, payment_id: Any, reason: str, request: HttpRequest | None = None) -> None:
-    """Undo a payment, credit note or refund entered by mistake, exactly: its allocations are taken back,
-    its effect on the monthly money-in is reversed, a refund's money returns to the payments it drew on.
-    The row is deleted; the audit row keeps what it was and why."""
-    seen = _visible_payment(actor, payment_id)
-    customer = customer_lock(actor=actor, customer_id=seen.customer_id)
-    payment = _locked_payment(seen.pk)
-    _check_may(actor, customer, payment.kind)
-    reason = _text(reason, "reason", 300)
-    if not reason:
-        raise ValidationError({"reason": [_("Say why this is voided; the reason is kept in the audit log.")]})
-    allocations = list(Allocation.objects.select_for_update().filter(payment=payment).order_by("id"))
-    allocated = sum((a.amount for a in allocations), ZERO)
-    if payment.kind in ALLOCATABLE and payment.amount - allocated - payment.unallocated > 0:
-        raise ValidationError({"payment": [_("A refund paid part of this back; void the refund first.")]})
-    detail: dict[str, Any] = {
-        "kind": payment.kind, "amount": str(payment.amount), "date": payment.date.isoformat(),
-        "customer": customer.pk, "reference": payment.reference, "reason": reason,
-        "allocations": [[a.order_id, str(a.amount)] for a in allocations],
-    }
-    if payment.kind == PaymentKind.REFUND:
-        detail["returned"] = _refund_return(payment)
-    for allocation in allocations:
-        order = _locked_order(allocation.order_id)
-        _unallocate(allocation, payment, order)
-        collections_follow(order, grow=True)
-    if payment.kind != PaymentKind.CREDIT_NOTE:
-        sign = -1 if payment.kind == PaymentKind.PAYMENT else 1
-        summaries.money_collected(customer_id=customer.pk, day=payment.date, amount=sign * payment.amount)
-    audit_record(actor=actor, action=AuditAction.DELETE, obj=payment, request=request, detail=detail)
-    payment.delete()
-
-
-def _refund_return(refund: Payment) -> list[list[Any]]:
-    """Give a voided refund's money back to the payments it drew on (recorded in its audit row)."""
-    event = (
-        AuditEvent.objects.filter(object_type="payment", object_id=refund.pk, action=AuditAction.CREATE)
-        .order_by("-id").first()
-    )
-    drawn = [(int(pk), Decimal(amount)) for pk, amount in (event.detail.get("drawn", []) if event else [])]
-    sources = {p.pk: p for p in Payment.objects.select_for_update().filter(pk__in=[pk for pk, _a in drawn])}
-    returned = []
-    for pk, amount in drawn:
-        if pk in sources:
-            sources[pk].unallocated += amount
-            Payment.objects.filter(pk=pk).update(unallocated=sources[pk].unallocated)
-            returned.append([pk, str(amount)])
-    if sum((Decimal(a) for _p, a in returned), ZERO) != refund.amount:
-        # Written outside this service (no record of what it drew on): refuse rather than guess.
-        raise ValidationError({"payment": [_("The payments this refund drew on have changed; it cannot be voided.")]})
-    return returned
 
 
 def customer_credit(customer_id: int) -> Decimal:

@@ -33,9 +33,8 @@ from kehu.sales.services.receivables import (
     allocation_delete,
     credit_note_issue,
     payment_record,
-    payment_void,
-    refund_issue,
 )
+from kehu.sales.services.refunds import payment_void, refund_issue
 from kehu.sales.testing import make_booked_order, make_product
 from kehu.testing import *  # noqa: F403  (fixtures)
 

@@ -20,9 +20,8 @@ from kehu.sales.services.receivables import (
     credit_note_issue,
     customer_credit,
     payment_record,
-    payment_void,
-    refund_issue,
 )
+from kehu.sales.services.refunds import payment_void, refund_issue
 from kehu.sales.testing import make_booked_order, make_product
 from kehu.testing import errors_of
 

@@ -36,6 +36,7 @@ from kehu.sales.models import PaymentKind
 from kehu.sales.selectors import receivables as rx
 from kehu.sales.services import collections as coll
 from kehu.sales.services import receivables as money
+from kehu.sales.services import refunds
 
 PAGE_SIZE = 50
 
@@ -338,7 +339,7 @@ def payment_void(request: HttpRequest, pk: int) -> HttpResponse:
     form = VoidForm(request.POST)
     if form.is_valid():
         try:
-            money.payment_void(actor=request.user, payment_id=pk, reason=form.cleaned_data["reason"], request=request)
+            refunds.payment_void(actor=request.user, payment_id=pk, reason=form.cleaned_data["reason"], request=request)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
