@@ -25,6 +25,7 @@ from kehu.core.api.filters import StrictFilterBackend
 from kehu.customers.models import Customer
 from kehu.sales.models import CreditHold, Order, OrderLine, OrderSource, OrderStatus, Settlement
 from kehu.sales.selectors.orders import order_get, order_list, order_search_q
+from kehu.sales.services import order_input
 from kehu.sales.services import orders as services
 
 MAX_ID = 2**63 - 1
@@ -115,12 +116,12 @@ class OrderWriteSerializer(serializers.Serializer):
     seller = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
     rep = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
     external_ref = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    lines = LineInputSerializer(many=True, required=False, max_length=services.MAX_LINES)
+    lines = LineInputSerializer(many=True, required=False, max_length=order_input.MAX_LINES)
 
 
 class OrderCreateSerializer(OrderWriteSerializer):
     customer = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    lines = LineInputSerializer(many=True, max_length=services.MAX_LINES)
+    lines = LineInputSerializer(many=True, max_length=order_input.MAX_LINES)
     confirm = serializers.BooleanField(required=False, default=False,
                                        help_text=_lazy("Confirm at once, through the credit check (may answer held)."))
 
