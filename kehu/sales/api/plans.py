@@ -28,6 +28,7 @@ from kehu.core.api.filters import StrictFilterBackend
 from kehu.core.errors import Forbidden
 from kehu.sales.imports.plans import plan_import_template, plans_import
 from kehu.sales.models import PlanStatus, SalesPlan, SupportKind
+from kehu.sales.selectors import plan_progress
 from kehu.sales.selectors import plans as selectors
 from kehu.sales.services import plans as services
 
@@ -116,7 +117,7 @@ class PlanActionSerializer(serializers.Serializer):
 class PlanProgressQuerySerializer(serializers.Serializer):
     month = MonthField(required=False)
     period = serializers.ChoiceField(choices=["month", "ytd"], default="month")
-    group_by = serializers.ChoiceField(choices=list(selectors.GROUPS), default="customer")
+    group_by = serializers.ChoiceField(choices=list(plan_progress.GROUPS), default="customer")
     org_unit = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     rep = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     behind = serializers.BooleanField(required=False, default=False)
@@ -142,7 +143,7 @@ class PlanProgressRowSerializer(serializers.Serializer):
     cumulative_actual = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
 
     @extend_schema_field(OpenApiTypes.STR)
-    def get_key(self, row: selectors.ProgressRow) -> Any:
+    def get_key(self, row: plan_progress.ProgressRow) -> Any:
         if isinstance(row.key, tuple):
             return list(row.key)
         return f"{row.key:%Y-%m}" if isinstance(row.key, date) else row.key
@@ -306,7 +307,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def progress(self, request: Request) -> Response:
         query = PlanProgressQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        report = selectors.progress_for_query(user=request.user, query=query.validated_data)
+        report = plan_progress.progress_for_query(user=request.user, query=query.validated_data)
         return Response(PlanProgressSerializer(report).data)
 
     @extend_schema(request={"multipart/form-data": PlanImportSerializer},

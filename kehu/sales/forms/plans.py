@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kehu.sales.models import PlanLine, PlanSupport, SupportKind
-from kehu.sales.selectors.plans import GROUPS
+from kehu.sales.selectors.plan_progress import GROUPS
 from kehu.sales.services.plans import LineInput, SupportInput, month_start
 
 BLANK_LINES = 3

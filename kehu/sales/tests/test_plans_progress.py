@@ -9,13 +9,8 @@ from typing import Any
 
 import pytest
 
-from kehu.sales.selectors.plans import (
-    customer_plan_months,
-    elapsed_days,
-    plan_progress,
-    plan_progress_cumulative,
-    share_percent,
-)
+from kehu.sales.selectors.plan_progress import elapsed_days, plan_progress, plan_progress_cumulative, share_percent
+from kehu.sales.selectors.plans import customer_plan_months
 from kehu.sales.services.plans import plan_save
 from kehu.sales.testing import make_booked_order, make_product
 from kehu.testing import World, make_customer

@@ -1,6 +1,6 @@
 """Plan pages: progress overview, the month's plan grid with its workflow buttons, approvals, copy, import.
 
-Thin adapters: `kehu.sales.selectors.plans` reads for the asking user, `kehu.sales.services.plans`
+Thin adapters: `kehu.sales.selectors.plans` and `.plan_progress` read for the asking user, `kehu.sales.services.plans`
 writes, `kehu.sales.forms.plans` parses.
 """
 
@@ -42,6 +42,7 @@ from kehu.sales.forms.plans import (
 )
 from kehu.sales.imports.plans import XLSX_TYPE, plan_import_template, plans_import
 from kehu.sales.models import PlanStatus, SalesPlan
+from kehu.sales.selectors import plan_progress
 from kehu.sales.selectors import plans as selectors
 from kehu.sales.services import plans as services
 
@@ -67,21 +68,21 @@ def _shift(month: date, by: int) -> date:
 @require_GET
 def plan_overview(request: HttpRequest) -> HttpResponse:
     user = request.user
-    units = list(selectors.visible_units(user))
+    units = list(plan_progress.visible_units(user))
     form = ProgressFilterForm(request.GET, units=units)
     query = form.query()
     query.update(limit=PAGE_SIZE, offset=(query["page"] - 1) * PAGE_SIZE)
-    report = selectors.progress_for_query(user=user, query=query)
+    report = plan_progress.progress_for_query(user=user, query=query)
     base = {k: v for k, v in request.GET.items() if k != "page" and v}
     pages = (report.count + PAGE_SIZE - 1) // PAGE_SIZE if report.limit else 1
     context = {
         "form": form, "report": report, "query": query, "month": query["month"],
         "group_links": [(key, label, "?" + urlencode({**base, "group_by": key, "page": 1}))
-                        for key, label in selectors.GROUPS.items()],
+                        for key, label in plan_progress.GROUPS.items()],
         "previous_url": "?" + urlencode({**base, "page": query["page"] - 1}) if query["page"] > 1 else "",
         "next_url": "?" + urlencode({**base, "page": query["page"] + 1}) if query["page"] < pages else "",
         "status_badges": _status_badges(user, query["month"]),
-        "group_label": selectors.GROUPS[report.group_by],
+        "group_label": plan_progress.GROUPS[report.group_by],
         "may_draft": services.may_draft_plans(user), "may_decide": services.may_decide_plans(user),
         "month_param": _month_url(query["month"]),
         "rows": [_row_link(row, report, base) for row in report.rows],
@@ -94,7 +95,7 @@ def _status_badges(user: User, month: date) -> list[tuple[str, str, int]]:
     return [(value, label, counts[value]) for value, label in PlanStatus.choices if counts.get(value)]
 
 
-def _row_link(row: selectors.ProgressRow, report: selectors.ProgressReport, base: dict[str, str]) -> tuple[Any, str]:
+def _row_link(row: plan_progress.ProgressRow, report: plan_progress.ProgressReport, base: dict[str, str]) -> tuple[Any, str]:
     month = _month_url(report.last_month)
     if report.group_by == "customer":
         return row, reverse("sales:plan-edit", args=[row.key, month])
@@ -153,7 +154,7 @@ def _edit_context(user: User, customer: Any, month: date, plan: SalesPlan | None
         "can_return": bool(plan) and may_decide and status in (PlanStatus.SUBMITTED, PlanStatus.APPROVED),
         "history": selectors.plan_history(plan=plan) if plan else [],
         "previous_month": _month_url(_shift(month, -1)), "next_month": _month_url(_shift(month, 1)),
-        "elapsed_share": selectors.share_percent(*selectors.elapsed_days(month, month, timezone.localdate())),
+        "elapsed_share": plan_progress.share_percent(*plan_progress.elapsed_days(month, month, timezone.localdate())),
     }
 
 
@@ -231,7 +232,7 @@ def plan_copy(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not services.may_draft_plans(user):
         return forbidden(request, _("You may not draft plans."))
-    units = list(selectors.visible_units(user))
+    units = list(plan_progress.visible_units(user))
     initial = {"month": _shift(this_month(), 1), "org_unit": user.org_unit_id}
     form = CopyForm(request.POST or None, units=units, initial=initial)
     context: dict[str, Any] = {"form": form, "result": None}
