@@ -199,6 +199,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("KEHU_LOG_LEVEL", "WARNING")},
 }
 
+# The covering index of region reports (customers migration 0009) keeps its INCLUDE column on
+# PostgreSQL only; on SQLite the index simply has the key columns, which is what we want.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
 # --- Kehu business settings -------------------------------------------------------------
 # A user who opens more than this many distinct cards within an hour is flagged to custodians.
 KEHU_BULK_VIEW_THRESHOLD = env_int("KEHU_BULK_VIEW_THRESHOLD", 60)

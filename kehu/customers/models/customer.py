@@ -215,6 +215,13 @@ class Customer(models.Model):
             models.Index(fields=["name"], name="cust_name_idx"),
             models.Index(fields=["phone"], name="cust_phone_idx"),
             models.Index(fields=["credit_code"], name="cust_credit_code_idx"),
+            # Region reports (plan vs actual, ageing) join a million cards for their unit and owner:
+            # an index-only scan of this instead of reading the whole table (PostgreSQL; SQLite
+            # keeps the plain part). Measured in docs/benchmarks.md (sales, 10M lines).
+            models.Index(
+                fields=["org_unit", "id"], include=["owner"], condition=Q(archived_at__isnull=True),
+                name="cust_live_unit_owner_idx",
+            ),
         ]
 
     def __str__(self) -> str:
