@@ -23,7 +23,7 @@ from kehu.sales.testing import make_product
 from kehu.testing import World
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keeps the seeded policy rows
+    pytest.mark.django_db(transaction=True),  # the seeded policy rows come back after flushes (conftest)
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and concurrent inserts: PostgreSQL"),
 ]
 

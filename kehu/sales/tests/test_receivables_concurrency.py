@@ -22,7 +22,7 @@ from kehu.sales.testing import make_booked_order, make_product
 from kehu.testing import World
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL"),
 ]
 
