@@ -16,33 +16,9 @@ from playwright.sync_api import expect
 from kehu.sales.models import PlanStatus, SalesPlan
 from kehu.sales.testing import make_product
 from kehu.testing import PASSWORD, World
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("KEHU_SCREENSHOTS", "")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(autouse=True)
-def _flushable_audit_log(transactional_db: Any) -> Iterator[None]:
-    from django.db import connection
-
-    from kehu.accounts.db_triggers import install_append_only_triggers, remove_append_only_triggers
-
-    install_append_only_triggers(connection)
-    yield
-    remove_append_only_triggers(connection)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -60,8 +36,8 @@ def _database_as_before(django_db_blocker: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def page(chromium: Any, live_server: Any) -> Iterator[Any]:
-    context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     tab.base_url = live_server.url

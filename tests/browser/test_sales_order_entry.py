@@ -3,7 +3,6 @@ channel prices filled in, live amounts and total, Ctrl+Enter saves; an order ove
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -16,38 +15,13 @@ from kehu.customers.models import Customer
 from kehu.sales.models import Order, OrderStatus, ProductPrice
 from kehu.sales.testing import make_product
 from kehu.testing import PASSWORD, World
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """Debian's Chromium, as in tests/browser/conftest.py (whose fixtures this directory does not see)."""
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(autouse=True)
-def _flushable_audit_log(transactional_db: Any) -> Iterator[None]:
-    from django.db import connection
-
-    from kehu.accounts.db_triggers import install_append_only_triggers, remove_append_only_triggers
-
-    install_append_only_triggers(connection)
-    yield
-    remove_append_only_triggers(connection)
-
-
 @pytest.fixture
-def page(chromium: Any, live_server: Any) -> Iterator[Any]:
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     tab.base_url = live_server.url
