@@ -4,7 +4,6 @@ channel prices filled in, live amounts and total, Ctrl+Enter saves; an order ove
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,27 +13,10 @@ from playwright.sync_api import expect
 from kehu.customers.models import Customer
 from kehu.sales.models import Order, OrderStatus, ProductPrice
 from kehu.sales.testing import make_product
-from kehu.testing import PASSWORD, World
+from kehu.testing import World
+from tests.browser.test_cards import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    tab.base_url = live_server.url
-    yield tab
-    context.close()
-
-
-def log_in(page: Any, username: str) -> None:
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def pick(page: Any, text: str) -> None:
