@@ -123,7 +123,8 @@ def choice_converter(choices: list[tuple[Any, Any]], extra: dict[str, Any] | Non
     return convert
 
 
-def _boolean(raw: Any) -> bool:
+def parse_bool(raw: Any) -> bool:
+    """是/否, yes/no, true/false, 1/0, √/× (and real booleans)."""
     if isinstance(raw, bool):
         return raw
     word = fold(cell_string(raw))
@@ -156,7 +157,7 @@ def field_converter(field: models.Field) -> Converter:
     if field.choices:
         return choice_converter(list(field.choices))
     if isinstance(field, models.BooleanField):
-        return _boolean
+        return parse_bool
     if isinstance(field, models.DecimalField):
         def decimal(raw: Any) -> Decimal:
             return _validated(field, parse_number(raw))

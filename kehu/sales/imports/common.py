@@ -66,8 +66,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kehu.customers.custom_fields import FALSE_WORDS, TRUE_WORDS
-from kehu.customers.imports.convert import CellError, cell_string, check_formula, fold, is_empty, parse_number
+from kehu.customers.imports.convert import CellError, cell_string, check_formula, fold, is_empty, parse_bool, parse_number
 from kehu.customers.imports.errors import ImportFileError
 from kehu.customers.imports.reader import cell_text, open_table
 
@@ -139,16 +138,8 @@ def as_int(*, min_value: int | None = 0, max_value: int | None = 2_147_483_647) 
     return convert
 
 
-def as_bool(raw: Any) -> bool:
-    """是/否, yes/no, true/false, 1/0, √/×."""
-    if isinstance(raw, bool):
-        return raw
-    word = fold(cell_string(raw))
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise CellError(_("'%(value)s' is not yes or no.") % {"value": cell_string(raw)})
+# 是/否, yes/no, true/false, 1/0, √/×: the customer import's reading.
+as_bool = parse_bool
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
