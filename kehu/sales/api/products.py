@@ -28,9 +28,9 @@ from kehu.accounts import scope
 from kehu.core.api.fields import MAX_ID, parse_id, refuse_unknown_fields
 from kehu.core.api.filters import StrictFilterBackend
 from kehu.core.errors import NotFound
-from kehu.sales.forms.products import product_filter
 from kehu.sales.imports.products import products_import_file
 from kehu.sales.models import Product
+from kehu.sales.selectors.products import product_filter
 from kehu.sales.services import products as services
 
 CONFLICT = OpenApiResponse(

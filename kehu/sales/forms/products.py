@@ -1,8 +1,7 @@
 """Forms of the product pages: the list's filters, the product form, the price grid and the import upload.
 
-`product_filter` is the one place that turns the list's query (q, category, is_active) into a
-queryset; the web list and the API both use it. Its search matches like
-`kehu.sales.selectors.products.product_search` (every word in `search_text`, or the exact SKU).
+The list's query (q, category, is_active) becomes a queryset in
+`kehu.sales.selectors.products.product_filter`, which the API uses too.
 """
 
 from __future__ import annotations
@@ -12,17 +11,17 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kehu.customers.forms.base import BIGINT_MAX, apply_service_errors
 from kehu.customers.models import ChannelLevel
-from kehu.customers.search import normalise_query
 from kehu.sales.models import Product, ProductPrice
+from kehu.sales.selectors.products import product_filter
 
 __all__ = [
     "ActiveChoice", "PriceGridForm", "ProductFilterForm", "ProductForm", "ProductImportForm",
-    "apply_service_errors", "product_filter",
+    "apply_service_errors",
 ]
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 PRODUCT_FORM_FIELDS = ("sku", "name", "spec", "unit", "pack_size", "category", "list_price", "is_active")
@@ -33,19 +32,6 @@ class ActiveChoice:
     ACTIVE = "true"
     INACTIVE = "false"
     CHOICES = [("", _("Active and inactive")), ("true", _("Active only")), ("false", _("Inactive only"))]
-
-
-def product_filter(queryset: QuerySet[Product], *, q: str = "", category: str = "",
-                   is_active: bool | None = None) -> QuerySet[Product]:
-    for word in q.split():
-        token = normalise_query(word)
-        if token:
-            queryset = queryset.filter(Q(search_text__contains=token) | Q(sku__iexact=word))
-    if category:
-        queryset = queryset.filter(category=category)
-    if is_active is not None:
-        queryset = queryset.filter(is_active=is_active)
-    return queryset
 
 
 class ProductFilterForm(forms.Form):

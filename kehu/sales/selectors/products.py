@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from kehu.customers.search import build_search_text, normalise_query
 from kehu.sales.models import Product, ProductPrice
@@ -15,13 +15,32 @@ def product_search_text(product: Product) -> str:
     return build_search_text(name=product.name, short_name=product.spec, code=product.sku)
 
 
+def _matching(products: QuerySet[Product], q: str) -> QuerySet[Product]:
+    """Every word of `q` in the search text (name, spec, SKU, pinyin, initials) or the exact SKU.
+    NUL characters are dropped (PostgreSQL text cannot hold them; nothing contains one)."""
+    for word in q.replace("\x00", "").split():
+        token = normalise_query(word)
+        if token:
+            products = products.filter(Q(search_text__contains=token) | Q(sku__iexact=word))
+    return products
+
+
+def product_filter(
+    products: QuerySet[Product], *, q: str = "", category: str = "", is_active: bool | None = None
+) -> QuerySet[Product]:
+    """The product list's and the API's query: search words, category, active or not."""
+    products = _matching(products, q)
+    if category:
+        products = products.filter(category=category)
+    if is_active is not None:
+        products = products.filter(is_active=is_active)
+    return products
+
+
 def product_search(*, q: str, limit: int = 20, active_only: bool = True) -> list[Product]:
     """Products matching every word of `q` (name, spec, SKU, pinyin, initials); exact SKU first."""
     products = Product.objects.active() if active_only else Product.objects.all()
-    words = [normalise_query(word) for word in q.split() if word.strip()]
-    for word in words:
-        products = products.filter(Q(search_text__contains=word) | Q(sku__iexact=word))
-    found = list(products.order_by("sku")[:limit])
+    found = list(_matching(products, q).order_by("sku")[:limit])
     exact = [p for p in found if p.sku.lower() == q.strip().lower()]
     return exact + [p for p in found if p not in exact]
 
