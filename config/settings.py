@@ -106,6 +106,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
+# Amounts group by thousands in Chinese too (templates ask for it with floatformat:"2g").
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "kehu" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
