@@ -50,8 +50,9 @@ def customer_rows(rows: list[Customer]) -> str:
             "Completeness", "Updated",
         )
     )
-    merged = f' <span class="badge muted">{e(_("Merged into another card"))}</span>'
-    archived = f' <span class="badge muted">{e(_("Archived"))}</span>'
+    merged_label, archived_label = _("Merged into another card"), _("Archived")  # outside f-strings: xgettext reads them
+    merged = f' <span class="badge muted">{e(merged_label)}</span>'
+    archived = f' <span class="badge muted">{e(archived_label)}</span>'
     key = f'<span class="key" title="{key_l}">★</span>'
     levels = {k: e(str(v)) for k, v in Customer._meta.get_field("channel_level").flatchoices}
     statuses = {k: e(str(v)) for k, v in Customer._meta.get_field("status").flatchoices}
