@@ -36,6 +36,7 @@ from kehu.sales.forms.orders import (
     customer_choices_for_orders,
 )
 from kehu.sales.models import CreditHold, Order, OrderStatus, Settlement
+from kehu.sales.selectors.credit import hold_reason_text
 from kehu.sales.selectors.orders import order_get, order_list
 from kehu.sales.selectors.sales_tab import card_orders
 from kehu.sales.services.orders import (
@@ -299,20 +300,6 @@ def _edit_conflict(request: HttpRequest, customer: Customer, head: OrderHeadForm
 
 
 # --- detail and actions ---------------------------------------------------------------------------
-
-
-def hold_reason_text(reason: Any) -> str:
-    """A CreditHold reason ({"code", "params"}) in words."""
-    if not isinstance(reason, dict):
-        return str(reason)
-    params = reason.get("params") or {}
-    if reason.get("code") == "over_limit":
-        return _("Exposure %(exposure)s would exceed the credit limit %(limit)s by %(excess)s.") % {
-            "exposure": params.get("exposure", "?"), "limit": params.get("limit", "?"), "excess": params.get("excess", "?")}
-    if reason.get("code") == "overdue":
-        return _("An invoice is %(days)s days overdue (more than the %(max_days)s days allowed).") % {
-            "days": params.get("days", "?"), "max_days": params.get("max_days", "?")}
-    return str(reason.get("message") or reason.get("code") or reason)
 
 
 def _detail_context(user: User, order: Order, **extra: Any) -> dict[str, Any]:
