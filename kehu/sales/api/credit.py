@@ -152,7 +152,8 @@ class _SettingsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         return Response(self.get_serializer(saved).data)
 
     def save(self, current: Any, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
+        """Abstract: each settings viewset below saves through its own service (policy or lifecycle rule)."""
+        raise NotImplementedError(f"{type(self).__name__} must define save()")
 
 
 class CreditPolicyViewSet(_SettingsViewSet):
