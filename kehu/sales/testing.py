@@ -6,10 +6,14 @@ entry; tests of the services themselves go through the services.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
 from typing import Any
+
+from django.db import connections
 
 from kehu.customers.models import Customer
 from kehu.sales import summaries
@@ -51,3 +55,26 @@ def make_booked_order(
     if status in (OrderStatus.CONFIRMED, OrderStatus.DELIVERED):
         summaries.order_booked(order, 1)
     return order
+
+
+def in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Run each job in its own thread and connection, all released at once; results or exceptions
+    (concurrency tests on PostgreSQL)."""
+    barrier = threading.Barrier(len(jobs))
+    out: list[Any] = [None] * len(jobs)
+
+    def run(i: int, job: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            out[i] = job()
+        except Exception as exc:  # noqa: BLE001 (reported to the test)
+            out[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return out

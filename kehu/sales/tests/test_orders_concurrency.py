@@ -7,19 +7,18 @@ skip on it.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from kehu.accounts.db_triggers import install_append_only_triggers, remove_append_only_triggers
 from kehu.sales.models import BOOKED, CreditHold, CustomerMonth, HoldStatus, Order, OrderStatus
 from kehu.sales.services.orders import LineInput, order_confirm, order_create
-from kehu.sales.testing import make_product
+from kehu.sales.testing import in_threads, make_product
 from kehu.testing import World
 
 pytestmark = [
@@ -48,28 +47,6 @@ def _database_as_before(django_db_blocker: Any) -> Iterator[None]:
         if serialized:
             connection.creation.deserialize_db_from_string(serialized)
         install_append_only_triggers(connection)
-
-
-def in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run each job in its own thread and connection, all released at once; results or exceptions."""
-    barrier = threading.Barrier(len(jobs))
-    out: list[Any] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            out[i] = job()
-        except Exception as exc:  # noqa: BLE001 (reported to the test)
-            out[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return out
 
 
 def test_concurrent_entries_get_distinct_numbers(world: World) -> None:

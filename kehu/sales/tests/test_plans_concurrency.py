@@ -4,21 +4,20 @@ interleave. SQLite serialises writers on the whole database, so the tests skip t
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from kehu.accounts.db_triggers import install_append_only_triggers, remove_append_only_triggers
 from kehu.core.errors import VersionConflict
 from kehu.sales.models import PlanStatus, SalesPlan
 from kehu.sales.services.plans import plan_approve, plan_reopen, plan_save, plan_submit
-from kehu.sales.testing import make_product
+from kehu.sales.testing import in_threads, make_product
 from kehu.testing import World
 
 pytestmark = [
@@ -52,27 +51,6 @@ def reseed_migrated_rows() -> None:
     from django.apps import apps
 
     import_module("kehu.sales.migrations.0002_default_policies").seed(apps, None)
-
-
-def in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(jobs))
-    out: list[Any] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            out[i] = job()
-        except Exception as exc:  # noqa: BLE001 (reported to the test)
-            out[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return out
 
 
 def test_two_first_drafts_of_a_month_do_not_both_win(world: World) -> None:
