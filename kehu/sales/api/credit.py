@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters as df
@@ -137,6 +138,8 @@ class _SettingsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                        viewsets.GenericViewSet):
     lookup_value_regex = r"[0-9]+"
     filter_backends: list[Any] = []
+    # Each settings viewset below defines save(current, data) through its own service.
+    save: Callable[[Any, dict[str, Any]], Any]
 
     def get_object(self) -> Any:
         found = self.get_queryset().filter(pk=parse_id(self.kwargs["pk"])).first()
@@ -151,9 +154,6 @@ class _SettingsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         saved = self.save(current, _body(self.serializer_class, request))
         return Response(self.get_serializer(saved).data)
 
-    def save(self, current: Any, data: dict[str, Any]) -> Any:
-        """Abstract: each settings viewset below saves through its own service (policy or lifecycle rule)."""
-        raise NotImplementedError(f"{type(self).__name__} must define save()")
 
 
 class CreditPolicyViewSet(_SettingsViewSet):
