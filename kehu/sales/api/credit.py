@@ -155,7 +155,6 @@ class _SettingsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         return Response(self.get_serializer(saved).data)
 
 
-
 class CreditPolicyViewSet(_SettingsViewSet):
     """The default limit and the overdue tolerance per credit rating ("-": unrated)."""
 
