@@ -83,6 +83,16 @@ def can_view(user: Any, customer: Customer) -> bool:
     return CustomerModel.objects.visible_to(user).filter(pk=customer.pk).exists()
 
 
+def sees_by_position(user: Any, customer: Customer) -> bool:
+    """Whether `user` sees `customer` by role, ownership or subtree (loans aside), without a query:
+    for picking among many users at once; `can_view` is the full answer for one."""
+    if not _is_active(user):
+        return False
+    if user.role in SEE_ALL_ROLES or customer.owner_id == user.pk:
+        return True
+    return user.role == Role.MANAGER and _in_subtree(user, customer)
+
+
 def can_edit(user: Any, customer: Customer) -> bool:
     """Full profile edit: the owner, the manager of the subtree, and director/custodian/admin."""
     if not _is_active(user) or customer.is_archived:

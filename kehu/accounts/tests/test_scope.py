@@ -337,3 +337,10 @@ def test_decidable_loans_follow_the_card_subtree(world):
     assert decidable(world.cathy) == {to_mia.pk, to_tom.pk}
     assert decidable(world.alice) == set()
     assert decidable(world.dora) == set()
+
+
+def test_sees_by_position_follows_role_ownership_and_subtree(world):
+    from kehu.accounts.scope import sees_by_position
+
+    seen = {name for name, user in world.everyone.items() if sees_by_position(user, world.alice_card)}
+    assert seen == {"alice", "mia", "dora", "fiona", "cathy", "aud", "ada"}

@@ -108,7 +108,7 @@ def merged_redirect(request: HttpRequest, moved: MergedAway) -> HttpResponse:
     return redirect("customers:detail", pk=moved.survivor_id)
 
 
-def _query(params: QueryDict, **changes: str | None) -> str:
+def query_string(params: QueryDict, **changes: str | None) -> str:
     """The list's query string without empty values, with `changes` applied (None removes)."""
     clean = QueryDict(mutable=True)
     for key, values in params.lists():
@@ -131,7 +131,7 @@ def _sort_links(request: HttpRequest, ordering: str) -> dict[str, dict[str, str]
         ascending_now = ordering == name
         target = f"-{name}" if ascending_now else name
         arrow = "▲" if ordering == name else "▼" if ordering == f"-{name}" else ""
-        links[name] = {"url": f"?{_query(request.GET, ordering=target, cursor=None)}", "arrow": arrow}
+        links[name] = {"url": f"?{query_string(request.GET, ordering=target, cursor=None)}", "arrow": arrow}
     return links
 
 
@@ -168,20 +168,20 @@ def card_list(request: HttpRequest) -> HttpResponse:
         "ordering": ordering,
         "ordering_chosen": ordering if ordering == request.GET.get("ordering") else "",
         "sort": _sort_links(request, ordering),
-        "next_url": f"?{_query(request.GET, cursor=page.next_cursor)}" if page.next_cursor else "",
-        "previous_url": f"?{_query(request.GET, cursor=page.previous_cursor)}"
+        "next_url": f"?{query_string(request.GET, cursor=page.next_cursor)}" if page.next_cursor else "",
+        "previous_url": f"?{query_string(request.GET, cursor=page.previous_cursor)}"
         if page.previous_cursor
         else "",
         "can_create": scope.can_create(user),
         "can_export": scope.can_export(user),
-        "export_url": f"{reverse('customers:export')}?{_query(request.GET, cursor=None)}",
-        "filters_active": bool(_query(request.GET, q=None, ordering=None, cursor=None)),
+        "export_url": f"{reverse('customers:export')}?{query_string(request.GET, cursor=None)}",
+        "filters_active": bool(query_string(request.GET, q=None, ordering=None, cursor=None)),
     }
     if not is_htmx(request):
         response = render(request, "customers/list.html", context)
     else:
         response = render(request, "customers/list_results.html", context)
-        query = _query(request.GET)
+        query = query_string(request.GET)
         response["HX-Push-Url"] = f"{request.path}?{query}" if query else request.path
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -434,3 +434,10 @@ def sales_collections_balance(
         rows.append(BalanceRow(group, label or str(_("(nobody)")), line))
     rows.sort(key=lambda row: (-row.sold, str(row.label)))
     return rows[:limit]
+
+
+def collection_candidates(*, customer: Customer) -> list[User]:
+    """Who may be made responsible for collecting from `customer`: active users who see the card by
+    role, ownership or subtree (one query; the service checks the chosen one with `scope.can_view`)."""
+    candidates = User.objects.filter(is_active=True).select_related("org_unit").order_by("username")[:1000]
+    return [user for user in candidates if scope.sees_by_position(user, customer)]

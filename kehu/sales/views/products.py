@@ -25,7 +25,7 @@ from kehu.core.api.fields import MAX_ID
 from kehu.core.errors import VersionConflict
 from kehu.core.pagination import capped_count, keyset_page
 from kehu.customers.models import ChannelLevel, Customer
-from kehu.customers.views.cards import _query, domain_errors, is_htmx
+from kehu.customers.views.cards import domain_errors, is_htmx, query_string
 from kehu.sales.forms.products import (
     PRODUCT_FORM_FIELDS,
     PriceGridForm,
@@ -72,15 +72,15 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "form": form, "page": page, "total": total.value, "total_capped": total.capped,
         "levels": ChannelLevel.choices,
         "can_manage": scope.can_manage_catalogue(request.user),
-        "next_url": f"?{_query(request.GET, cursor=page.next_cursor)}" if page.next_cursor else "",
-        "previous_url": f"?{_query(request.GET, cursor=page.previous_cursor)}" if page.previous_cursor else "",
-        "filters_active": bool(_query(request.GET, q=None, cursor=None)),
+        "next_url": f"?{query_string(request.GET, cursor=page.next_cursor)}" if page.next_cursor else "",
+        "previous_url": f"?{query_string(request.GET, cursor=page.previous_cursor)}" if page.previous_cursor else "",
+        "filters_active": bool(query_string(request.GET, q=None, cursor=None)),
     }
     if not is_htmx(request):
         response = render(request, "sales/products/list.html", context)
     else:
         response = render(request, "sales/products/list_results.html", context)
-        query = _query(request.GET)
+        query = query_string(request.GET)
         response["HX-Push-Url"] = f"{request.path}?{query}" if query else request.path
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kehu.accounts import scope
-from kehu.accounts.models import Role, User
+from kehu.accounts.models import User
 from kehu.core.errors import Forbidden, NotFound, VersionConflict
 from kehu.core.pagination import keyset_page, page_links
 from kehu.customers.forms import apply_service_errors
@@ -106,24 +106,13 @@ def collections_week(request: HttpRequest) -> HttpResponse:
     return render(request, "sales/receivables/collections.html", context)
 
 
-def _people_for(customer: Customer) -> list[User]:
-    """Who may be made responsible: active users who see the card by their role, ownership or subtree
-    (checked without a query per user; the service checks the chosen one with `scope.can_view`)."""
-    candidates = User.objects.filter(is_active=True).select_related("org_unit").order_by("username")[:1000]
-    return [
-        u for u in candidates
-        if u.pk == customer.owner_id or u.role in scope.SEE_ALL_ROLES
-        or (u.role == Role.MANAGER and scope._in_subtree(u, customer))
-    ]
-
-
 @login_required
 @domain_errors
 def collection_new(request: HttpRequest) -> HttpResponse:
     customer = _customer_from_query(request)
     if not scope.can_record_money(request.user, customer):
         raise Forbidden(_("You may not plan collections for this customer."))
-    people = _people_for(customer)
+    people = rx.collection_candidates(customer=customer)
     if request.method != "POST":
         form = CollectionForm(people=people, initial={"due_on": timezone.localdate(), "responsible": customer.owner_id})
         return render(request, "sales/receivables/collection_form.html", {"form": form, "customer": customer})
@@ -146,7 +135,7 @@ def collection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = collection.customer
     if not scope.can_record_money(request.user, customer):
         raise Forbidden(_("You may not change this customer's collection plan."))
-    people = _people_for(customer)
+    people = rx.collection_candidates(customer=customer)
     context: dict[str, Any] = {"customer": customer, "collection": collection}
     if request.method != "POST":
         initial = {"due_on": collection.due_on, "amount": collection.amount, "responsible": collection.responsible_id,
