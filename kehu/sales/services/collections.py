@@ -30,7 +30,7 @@ from kehu.accounts.models import AuditAction, User
 from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
 from kehu.customers.models import Customer
 from kehu.sales.models import Collection, CollectionStatus, Order
-from kehu.sales.services.money import _text, customer_lock, money_clean
+from kehu.sales.services.money import customer_lock, money_clean, text_clean
 
 log = logging.getLogger(__name__)
 EDITABLE = ("due_on", "amount", "responsible", "note")
@@ -83,7 +83,7 @@ def collection_create(
         "due_on": lambda: _due_on(due_on),
         "amount": lambda: money_clean(amount),
         "responsible": lambda: _responsible(responsible, locked) if responsible not in (None, "") else locked.owner_id,
-        "note": lambda: _text(note, "note", 300),
+        "note": lambda: text_clean(note, "note", 300),
     })
     order_id = order.pk if isinstance(order, Order) else order
     if order_id not in (None, "") and not Order.objects.filter(pk=order_id, customer=locked).exists():
@@ -131,7 +131,7 @@ def collection_update(
         "due_on": lambda: _due_on(data["due_on"]),
         "amount": lambda: money_clean(data["amount"]),
         "responsible": lambda: _responsible(data["responsible"], customer),
-        "note": lambda: _text(data["note"], "note", 300),
+        "note": lambda: text_clean(data["note"], "note", 300),
     }
     values = _collect({name: check for name, check in checks.items() if name in data})
     changed = []

@@ -18,7 +18,7 @@ from django.utils import timezone
 from kehu.accounts.audit import audit_record
 from kehu.accounts.models import AuditAction
 from kehu.sales.models import ZERO, Allocation, Collection, CollectionStatus, Order, Payment
-from kehu.sales.services.money import ALLOCATABLE, _allocate, customer_lock
+from kehu.sales.services.money import ALLOCATABLE, allocate_to, customer_lock
 from kehu.sales.services.receivables import SYSTEM
 
 
@@ -42,7 +42,7 @@ def on_order_booked(order: Order) -> None:
             if order.open_amount <= 0:
                 break
             part = min(order.open_amount, payment.unallocated)
-            _allocate(payment, order, part, None)
+            allocate_to(payment, order, part, None)
             applied.append([payment.pk, str(part)])
     if applied:
         audit_record(

@@ -60,7 +60,7 @@ def money_clean(value: Any, field: str = "amount") -> Decimal:
     return amount.quantize(CENT)
 
 
-def _text(value: Any, field: str, limit: int) -> str:
+def text_clean(value: Any, field: str, limit: int) -> str:
     text = "" if value is None else str(value).strip()
     if "\x00" in text:
         raise ValidationError({field: [_("Text cannot contain NUL (\\x00) characters.")]})
@@ -106,8 +106,8 @@ def payment_values(
         ("amount", lambda: money_clean(amount)),
         ("date", lambda: _day(date)),
         ("method", lambda: _choice(method or PaymentMethod.TRANSFER, PaymentMethod, "method")),
-        ("reference", lambda: _text(reference, "reference", 64)),
-        ("note", lambda: _text(note, "note", 300)),
+        ("reference", lambda: text_clean(reference, "reference", 64)),
+        ("note", lambda: text_clean(note, "note", 300)),
         ("received_by", lambda: _received_by(received_by, actor)),
     ):
         try:
@@ -165,7 +165,7 @@ def _check_may(actor: User, customer: Customer, kind: str) -> None:
 # --- the one place allocations are made and undone -------------------------------------------
 
 
-def _allocate(payment: Payment, order: Order, amount: Decimal, actor: User | None) -> Allocation:
+def allocate_to(payment: Payment, order: Order, amount: Decimal, actor: User | None) -> Allocation:
     """Move `amount` of `payment`'s unallocated money onto `order`; both rows are locked by the caller."""
     assert ZERO < amount <= payment.unallocated and amount <= order.open_amount, (amount, payment, order)
     allocation = Allocation.objects.create(payment=payment, order=order, amount=amount, created_by=actor)

@@ -45,19 +45,19 @@ from kehu.sales.models import (
 )
 from kehu.sales.services.money import (
     ALLOCATABLE,
-    _allocate,
     _check_may,
     _choice,
     _locked_order,
     _locked_payment,
     _unallocate,
     _visible_payment,
+    allocate_to,
     collections_follow,
     customer_lock,
     money_clean,
     payment_values,
 )
-from kehu.sales.services.refunds import _refund
+from kehu.sales.services.refunds import refund_write
 
 SYSTEM = "system"  # the audit username of writes the ledger hooks make on an order's behalf
 
@@ -142,7 +142,7 @@ def _plan(customer: Customer, amount: Decimal, allocate: Any) -> list[tuple[Orde
 def _apply(payment: Payment, plan: list[tuple[Order, Decimal]], actor: User | None) -> list[Applied]:
     applied = []
     for order, part in plan:
-        _allocate(payment, order, part, actor)
+        allocate_to(payment, order, part, actor)
         collections_follow(order, grow=False)
         applied.append(Applied(order.pk, part))
     return applied
@@ -182,7 +182,7 @@ def payment_record(
     if kind == PaymentKind.REFUND:
         if allocate not in ("oldest", "none", None):
             raise ValidationError({"allocations": [_("A refund pays credit back; it is not allocated to orders.")]})
-        return _refund(actor=actor, customer=locked, values=values, request=request)
+        return refund_write(actor=actor, customer=locked, values=values, request=request)
     payment = Payment.objects.create(
         customer=locked, kind=kind, amount=values["amount"], unallocated=values["amount"], date=values["date"],
         method=values["method"], reference=values["reference"], note=values["note"],
@@ -236,7 +236,7 @@ def allocation_create(
         errors["amount"] = [_("Only %(open)s is open on order %(number)s.") % {"open": order.open_amount, "number": order.number}]
     if errors:
         raise ValidationError(errors)
-    allocation = _allocate(payment, order, amount, actor)
+    allocation = allocate_to(payment, order, amount, actor)
     collections_follow(order, grow=False)
     audit_record(
         actor=actor, action=AuditAction.ALLOCATE, obj=allocation, request=request,

@@ -28,12 +28,12 @@ from kehu.sales.services.money import (
     _check_may,
     _locked_order,
     _locked_payment,
-    _text,
     _unallocate,
     _visible_payment,
     collections_follow,
     customer_lock,
     payment_values,
+    text_clean,
 )
 
 
@@ -49,10 +49,10 @@ def refund_issue(
     values = payment_values(
         actor=actor, amount=amount, date=date, method=method, reference=reference, note=note, received_by=None,
     )
-    return _refund(actor=actor, customer=locked, values=values, request=request)
+    return refund_write(actor=actor, customer=locked, values=values, request=request)
 
 
-def _refund(*, actor: User, customer: Customer, values: dict[str, Any], request: HttpRequest | None) -> Payment:
+def refund_write(*, actor: User, customer: Customer, values: dict[str, Any], request: HttpRequest | None) -> Payment:
     amount: Decimal = values["amount"]
     sources = list(
         Payment.objects.select_for_update()
@@ -95,7 +95,7 @@ def payment_void(*, actor: User, payment_id: Any, reason: str, request: HttpRequ
     customer = customer_lock(actor=actor, customer_id=seen.customer_id)
     payment = _locked_payment(seen.pk)
     _check_may(actor, customer, payment.kind)
-    reason = _text(reason, "reason", 300)
+    reason = text_clean(reason, "reason", 300)
     if not reason:
         raise ValidationError({"reason": [_("Say why this is voided; the reason is kept in the audit log.")]})
     allocations = list(Allocation.objects.select_for_update().filter(payment=payment).order_by("id"))
