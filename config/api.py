@@ -10,6 +10,7 @@ from kehu.customers.api.fields import CustomFieldViewSet
 from kehu.customers.api.groups import GroupViewSet, TagViewSet
 from kehu.customers.api.imports import ImportJobViewSet
 from kehu.customers.api.lending import GrantViewSet
+from kehu.field.api import register as register_field
 from kehu.sales.api import register as register_sales
 
 router = DefaultRouter()
@@ -24,6 +25,7 @@ router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("org-units", OrgUnitViewSet, basename="org-unit")
 router.register("users", UserViewSet, basename="user")
 register_sales(router)
+register_field(router)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

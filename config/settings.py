@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kehu.accounts",
     "kehu.customers",
     "kehu.sales",
+    "kehu.field",
     "kehu.web",
 ]
 
@@ -227,6 +228,26 @@ KEHU_IMPORT_STALE_SECONDS = env_int("KEHU_IMPORT_STALE_SECONDS", 300)
 
 # Sales: planned collections are announced to the responsible rep this many days before the day.
 KEHU_COLLECTION_REMIND_DAYS = env_int("KEHU_COLLECTION_REMIND_DAYS", 3)
+
+# Field work. Days between visits by tier (a card's own "visit every" overrides it), e.g. "A=7,B=14,C=30,D=90".
+KEHU_VISIT_DAYS_BY_TIER = {
+    tier: int(days)
+    for tier, _sep, days in (part.partition("=") for part in env_list("KEHU_VISIT_DAYS_BY_TIER", ["A=7", "B=14", "C=30", "D=90"]))
+}
+# A check-in farther than this from the card's position is flagged.
+KEHU_CHECKIN_FAR_METRES = env_int("KEHU_CHECKIN_FAR_METRES", 300)
+# Without a road router, travel time is the straight-line distance × this factor at this speed.
+KEHU_ROAD_FACTOR = float(env_str("KEHU_ROAD_FACTOR", "1.3"))
+KEHU_TRAVEL_SPEED_KMH = float(env_str("KEHU_TRAVEL_SPEED_KMH", "30"))
+# An OSRM server (e.g. http://osrm.intranet:5000); its table service then gives road travel times.
+ROUTING_OSRM_URL = env_str("ROUTING_OSRM_URL", "")
+# Seconds the solver may take for a day route and for a weekly plan.
+KEHU_ROUTE_TIME_LIMIT = float(env_str("KEHU_ROUTE_TIME_LIMIT", "1"))
+KEHU_WEEK_PLAN_TIME_LIMIT = float(env_str("KEHU_WEEK_PLAN_TIME_LIMIT", "3"))
+# Map tiles: "osm" (default), "amap" (高德, GCJ-02) or "tianditu" (天地图, needs KEHU_TIANDITU_KEY).
+KEHU_MAP_TILES = env_str("KEHU_MAP_TILES", "osm")
+KEHU_MAP_TILE_URL = env_str("KEHU_MAP_TILE_URL", "")  # overrides the preset's URL (an intranet tile server)
+KEHU_TIANDITU_KEY = env_str("KEHU_TIANDITU_KEY", "")
 
 # Mail (collection reminders). Without KEHU_EMAIL_HOST, mail is written to the server's console.
 EMAIL_HOST = env_str("KEHU_EMAIL_HOST", "")

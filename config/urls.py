@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("customers/", include("kehu.customers.urls")),
     path("sales/", include("kehu.sales.urls")),
+    path("field/", include("kehu.field.urls")),
     path("accounts/", include("kehu.accounts.urls")),
     path("", include("kehu.web.urls")),
 ]

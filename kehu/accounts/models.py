@@ -165,6 +165,11 @@ class AuditAction(models.TextChoices):
     CREDIT_DECISION = "credit_decision", _("Credit decision")
     APPROVE = "approve", _("Approved")
     ALLOCATE = "allocate", _("Payment allocated")
+    CHECK_IN = "check_in", _("Checked in")
+    VISIT_REPORT = "visit_report", _("Visit reported")
+    REASSIGN = "reassign", _("Customer reassigned")
+    HANDOVER = "handover", _("Handover")
+    ACKNOWLEDGE = "acknowledge", _("Acknowledged")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -250,3 +250,53 @@ def can_approve_plan(user: Any, customer: Customer) -> bool:
         return True
     return user.role == Role.MANAGER and _in_subtree(user, customer)
 
+
+
+# --- Field work (kehu.field) ----------------------------------------------------------------------
+FIELD_REVIEW_ROLES = frozenset({Role.MANAGER, Role.DIRECTOR, Role.ADMIN})
+
+
+def manages_rep(user: Any, rep: User) -> bool:
+    """Whether `user` leads `rep`: a manager over the rep's org unit, the director, admin."""
+    if not _is_active(user):
+        return False
+    if user.role in (Role.DIRECTOR, Role.ADMIN):
+        return True
+    if user.role != Role.MANAGER or not (user.org_unit_id and rep.org_unit_id):
+        return False
+    rep_path = rep.org_unit.path if rep.org_unit else ""
+    return bool(user.org_unit) and rep_path.startswith(user.org_unit.path)
+
+
+def can_plan_visits(user: Any, rep: User) -> bool:
+    """A rep's visit plans and day routes: the rep (own plans) and whoever leads the rep."""
+    if not _is_active(user):
+        return False
+    if user.pk == rep.pk and user.role in (Role.REP, Role.MANAGER):
+        return True
+    return manages_rep(user, rep)
+
+
+def can_review_visit_plan(user: Any, rep: User) -> bool:
+    """Approving a rep's week or returning it with a note: the rep's manager, director, admin."""
+    return user.pk != rep.pk and manages_rep(user, rep)
+
+
+def can_visit(user: Any, customer: Customer) -> bool:
+    """Checking in and reporting a visit at a card: reps and managers who see it (own or lent cards)."""
+    return _is_active(user) and user.role in (Role.REP, Role.MANAGER) and can_view(user, customer)
+
+
+def can_review_field_work(user: Any) -> bool:
+    """The route and territory review, unreturned visits of the team: managers, director, admin."""
+    return _is_active(user) and user.role in FIELD_REVIEW_ROLES
+
+
+def can_hand_over(user: Any, rep: User) -> bool:
+    """Arranging a rep's handover (leave or departure): the rep's manager, director, admin; never oneself."""
+    return _is_active(user) and user.pk != rep.pk and manages_rep(user, rep)
+
+
+def works_in_field(user: Any) -> bool:
+    """Who has a day of visits (the day page, the visit pack): reps and managers."""
+    return _is_active(user) and user.role in (Role.REP, Role.MANAGER)

@@ -122,6 +122,29 @@ def _customer_month(w: World, card: Customer) -> None:
     CustomerMonth.objects.create(customer=card, month=timezone.localdate().replace(day=1, year=2020))
 
 
+# Field work (kehu.field).
+def _visit(w: World, card: Customer) -> None:
+    from kehu.field.models import Visit
+
+    Visit.objects.create(customer=card, rep=w.alice, planned_on=timezone.localdate())
+
+
+def _territory(w: World, card: Customer) -> None:
+    from kehu.field.models import TerritorySuggestion
+
+    today = timezone.localdate()
+    TerritorySuggestion.objects.create(
+        customer=card, from_rep=w.alice, to_rep=w.bob, period_start=today, period_end=today, why="closer"
+    )
+
+
+def _handover(w: World, card: Customer) -> None:
+    from kehu.field.models import Handover, HandoverItem
+
+    handover = Handover.objects.create(kind="leave", rep=w.alice, starts_on=timezone.localdate(), created_by=w.mia)
+    HandoverItem.objects.create(handover=handover, customer=card, successor=w.bob)
+
+
 BUILDERS = {
     "accounts.accessgrant.customer": _grant,
     "customers.contact.customer": _contact,
@@ -137,6 +160,9 @@ BUILDERS = {
     "sales.collection.customer": _collection,
     "sales.salesmonth.customer": _sales_month,
     "sales.customermonth.customer": _customer_month,
+    "field.visit.customer": _visit,
+    "field.territorysuggestion.customer": _territory,
+    "field.handoveritem.customer": _handover,
 }
 
 
