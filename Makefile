@@ -29,9 +29,9 @@ run: install
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
-	@command -v chromium >/dev/null || command -v /usr/bin/chromium >/dev/null || \
-	  { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; } || \
-	  echo "chromium is not installed and cannot be installed here: browser tests will fail"
+	@{ command -v chromium >/dev/null && ldconfig -p | grep -q libpangoft2-1.0; } || \
+	  { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0) >/dev/null; } || \
+	  echo "chromium or Pango is not installed and cannot be installed here: browser and PDF tests will fail"
 	$(MAKE) test-only
 
 test-only:
