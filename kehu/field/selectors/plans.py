@@ -45,7 +45,7 @@ def rep_get(*, user: Any, rep_id: Any) -> User:
     return rep
 
 
-def _rep_visible(user: Any, rep: Any) -> bool:
+def rep_is_visible(user: Any, rep: Any) -> bool:
     q = users_visible_q(user)
     return q is None or User.objects.filter(q).filter(pk=getattr(rep, "pk", rep)).exists()
 
@@ -68,7 +68,7 @@ def day_route_for(*, user: Any, rep: Any, day: date) -> tuple[DayRoute | None, l
     since then (or that did not fit, see `DayRoute.unserved`) have no sequence and come last.
     Raises NotFound when the user may not see the rep.
     """
-    if not _rep_visible(user, rep):
+    if not rep_is_visible(user, rep):
         raise NotFound
     route = DayRoute.objects.visible_to(user).filter(rep=rep, day=day).first()
     return route, list(day_visits(user=user, rep=rep, day=day))

@@ -32,7 +32,7 @@ from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
 from kehu.customers.models import Customer, CustomerStatus
 from kehu.field.cadence import due_by_q
 from kehu.field.models import FieldProfile, PlanState, Visit, VisitPlan, VisitReason, VisitStatus
-from kehu.field.selectors.plans import _rep_visible
+from kehu.field.selectors.plans import rep_is_visible
 from kehu.field.services import routes
 from kehu.sales.models import Collection, Order
 from kehu.sales.models.receivables import CollectionStatus
@@ -63,7 +63,7 @@ def check_week_start(week_start: date) -> date:
 # --- access and versions ----------------------------------------------------------------------
 
 def _may_plan(actor: Any, rep: User) -> None:
-    if not _rep_visible(actor, rep):
+    if not rep_is_visible(actor, rep):
         raise NotFound
     if not can_plan_visits(actor, rep):
         raise Forbidden(_("You may not plan this rep's visits."))
@@ -149,7 +149,7 @@ def _assign(plan: VisitPlan, profile: FieldProfile, chosen: list[tuple[Customer,
             length=routes.day_length(profile), vehicles=len(days), capacity=max(room[d] for d in days),
             time_limit=settings.KEHU_WEEK_PLAN_TIME_LIMIT,
         )
-        for day, route in zip(days, sorted(solved.routes, key=lambda r: -len(r))):
+        for day, route in zip(days, sorted(solved.routes, key=lambda r: -len(r)), strict=False):
             stops = [placed[i - 1] for i in route[1:-1]]
             by_day[day] += stops[: room[day]]
             loose += stops[room[day]:]  # a route longer than the day's room overflows to other days
@@ -313,7 +313,7 @@ def visit_plan_submit(*, actor: Any, plan: VisitPlan, version: Any, request: Htt
 
 
 def _review_start(actor: Any, plan: VisitPlan, version: Any) -> VisitPlan:
-    if not _rep_visible(actor, plan.rep):
+    if not rep_is_visible(actor, plan.rep):
         raise NotFound
     if not can_review_visit_plan(actor, plan.rep):
         raise Forbidden(_("Only the rep's manager may review this plan."))

@@ -14,7 +14,7 @@ from kehu.accounts.models import AuditAction, User
 from kehu.accounts.scope import can_plan_visits
 from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
 from kehu.field.models import FieldProfile
-from kehu.field.selectors.plans import _rep_visible
+from kehu.field.selectors.plans import rep_is_visible
 
 FIELDS = ("work_days", "day_starts_at", "day_ends_at", "base_label", "base_lat", "base_lng",
           "service_minutes", "max_visits_per_day")
@@ -53,7 +53,7 @@ def _validate(profile: FieldProfile) -> None:
 def field_profile_update(*, actor: Any, rep: User, data: dict[str, Any], version: Any,
                          request: HttpRequest | None = None) -> FieldProfile:
     """Change the given fields of the rep's profile (created with the defaults when missing)."""
-    if not _rep_visible(actor, rep):
+    if not rep_is_visible(actor, rep):
         raise NotFound
     if not can_edit_profile(actor, rep):
         raise Forbidden(_("You may not change this rep's field profile."))
@@ -67,7 +67,8 @@ def field_profile_update(*, actor: Any, rep: User, data: dict[str, Any], version
         if name in data:
             setattr(profile, name, data[name])
     _validate(profile)
-    changed = {name: [before[name], str(getattr(profile, name))] for name in FIELDS if before[name] != str(getattr(profile, name))}
+    after = {name: str(getattr(profile, name)) for name in FIELDS}
+    changed = {name: [before[name], after[name]] for name in FIELDS if before[name] != after[name]}
     profile.version += 1
     profile.save()
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=profile, request=request, detail={"changed": changed})

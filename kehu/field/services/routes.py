@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from kehu.core.errors import Forbidden, NotFound
 from kehu.field.models import DayRoute, FieldProfile, Visit, VisitStatus
 from kehu.field.routing import solve
 from kehu.field.routing.matrix import Point, travel_matrix
-from kehu.field.selectors.plans import _rep_visible
+from kehu.field.selectors.plans import rep_is_visible
 
 ROUTABLE = (VisitStatus.PLANNED, VisitStatus.CHECKED_IN, VisitStatus.CHECKED_OUT)
 WHY_NO_POSITION = "no_position"
@@ -100,7 +101,7 @@ def solve_stops(*, base: Point | None, points: list[Point], windows: list[tuple[
 def _arrivals(route: list[int], solved: Solved, windows: list[tuple[int, int]], service: int) -> list[int]:
     """Arrival (start of service) at each stop of `route`, waiting for a shop that is not open yet."""
     t, out = 0, []
-    for a, b in zip(route, route[1:-1]):
+    for a, b in pairwise(route[:-1]):
         t += solved.seconds[a][b]
         t = max(t, windows[b - 1][0])
         out.append(t)
@@ -114,7 +115,7 @@ def _clock(day: date, profile: FieldProfile, offset: int) -> time:
 
 
 def _check(actor: Any, rep: User) -> None:
-    if not _rep_visible(actor, rep):
+    if not rep_is_visible(actor, rep):
         raise NotFound
     if not can_plan_visits(actor, rep):
         raise Forbidden(_("You may not plan this rep's visits."))
@@ -142,7 +143,7 @@ def day_route_compute(*, actor: Any, rep: User, day: date, request: HttpRequest 
     route = solved.routes[0] if solved.routes else [0, 0]
     arrivals = _arrivals(route, solved, windows, service) if solved.routes else []
     served: dict[int, tuple[int, time]] = {}
-    for n, (idx, at) in enumerate(zip(route[1:-1], arrivals), start=1):
+    for n, (idx, at) in enumerate(zip(route[1:-1], arrivals, strict=True), start=1):
         served[placed[idx - 1].pk] = (n, _clock(day, profile, at))
     unserved += [{"visit": placed[i - 1].pk, "customer": placed[i - 1].customer_id, "why": WHY_NO_TIME}
                  for i in solved.unserved]
@@ -152,7 +153,7 @@ def day_route_compute(*, actor: Any, rep: User, day: date, request: HttpRequest 
         v.updated_at = now
     Visit.objects.bulk_update(visits, ["sequence", "planned_arrival", "updated_at"])
     # The base leg counts only when there is a base; without one the day starts at the first stop.
-    legs = list(zip(route, route[1:])) if solved.routes else []
+    legs = list(pairwise(route)) if solved.routes else []
     values = {
         "start_lat": profile.base_lat, "start_lng": profile.base_lng,
         "travel_seconds": sum(solved.seconds[a][b] for a, b in legs),
