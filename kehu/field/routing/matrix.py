@@ -46,6 +46,10 @@ def haversine_matrix(points: Sequence[Point], source: str = "haversine") -> Trav
     return TravelMatrix(seconds=seconds, metres=metres, source=source)
 
 
+def _is_square(table: object, n: int) -> bool:
+    return isinstance(table, list) and len(table) == n and all(isinstance(row, list) and len(row) == n for row in table)
+
+
 def osrm_matrix(points: Sequence[Point], base_url: str) -> TravelMatrix:
     coords = ";".join(f"{lng:.6f},{lat:.6f}" for lat, lng in points)
     url = f"{base_url.rstrip('/')}/table/v1/driving/{coords}?annotations=duration,distance"
@@ -56,10 +60,16 @@ def osrm_matrix(points: Sequence[Point], base_url: str) -> TravelMatrix:
     n = len(points)
     durations = body["durations"]
     distances = body.get("distances") or [[None] * n for _ in range(n)]
+    if not _is_square(durations, n) or not _is_square(distances, n):
+        raise ValueError(f"OSRM answered a table that is not {n}×{n}")
     fallback = haversine_matrix(points)
     # OSRM gives null for pairs it cannot route (an island, a point off the road network).
-    seconds = [[round(d) if d is not None else fallback.seconds[i][j] for j, d in enumerate(row)] for i, row in enumerate(durations)]
-    metres = [[round(d) if d is not None else fallback.metres[i][j] for j, d in enumerate(row)] for i, row in enumerate(distances)]
+    seconds = [
+        [round(d) if d is not None else fallback.seconds[i][j] for j, d in enumerate(row)] for i, row in enumerate(durations)
+    ]
+    metres = [
+        [round(d) if d is not None else fallback.metres[i][j] for j, d in enumerate(row)] for i, row in enumerate(distances)
+    ]
     return TravelMatrix(seconds=seconds, metres=metres, source="osrm")
 
 
@@ -70,6 +80,6 @@ def travel_matrix(points: Sequence[Point]) -> TravelMatrix:
         return haversine_matrix(points)
     try:
         return osrm_matrix(points, base_url)
-    except (OSError, ValueError, KeyError, urllib.error.URLError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # URLError is an OSError
         log.warning("OSRM table request failed (%s); using straight-line estimates", exc)
         return haversine_matrix(points, source="haversine-fallback")
