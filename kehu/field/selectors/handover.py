@@ -38,10 +38,11 @@ def _check_id(value: Any) -> int:
 
 
 def handover_queryset(*, user: Any) -> QuerySet[Handover]:
-    """Handovers of reps `user` may see, and those naming `user` as a successor or delegate."""
+    """Handovers of reps `user` may see, and those handed over to `user` (a draft is the manager's
+    working paper: its proposed successors do not see it yet)."""
     if not scope._is_active(user):
         return Handover.objects.none()
-    mine = HandoverItem.objects.filter(successor=user).values("handover_id")
+    mine = HandoverItem.objects.filter(successor=user, handover__applied_at__isnull=False).values("handover_id")
     seen = Handover.objects.visible_to(user).values("pk")
     return Handover.objects.filter(Q(pk__in=seen) | Q(pk__in=mine)).select_related("rep", "created_by")
 
@@ -71,14 +72,6 @@ def handovers_awaiting(*, user: Any) -> QuerySet[Handover]:
     """Handovers where `user` still has items to acknowledge."""
     pending = HandoverItem.objects.filter(successor=user, acknowledged_at__isnull=True).values("handover_id")
     return handover_queryset(user=user).filter(pk__in=pending, status__in=AWAITING)
-
-
-def successor_candidates(*, actor: Any, rep: User) -> QuerySet[User]:
-    """Active reps and managers `actor` leads, except the rep who hands over: who may take the work."""
-    q = scope.users_visible_q(actor)
-    users = User.objects.filter(is_active=True, role__in=SUCCESSOR_ROLES).exclude(pk=rep.pk).select_related("org_unit")
-    users = users if q is None else users.filter(q)
-    return users.order_by("username")
 
 
 def is_valid_successor(actor: Any, rep: User, user: User | None) -> bool:
@@ -223,3 +216,14 @@ def open_receivable_totals(customer_ids: Sequence[int]) -> dict[int, Decimal]:
 
     rows = Order.objects.open().filter(customer_id__in=list(customer_ids)).values("customer_id")
     return dict(rows.annotate(total=Sum("open_amount")).values_list("customer_id", "total"))
+
+
+def team_members(*, actor: Any) -> QuerySet[User]:
+    """Active reps and managers `actor` may see: who may hand over, and who may take over."""
+    q = scope.users_visible_q(actor)
+    users = User.objects.filter(is_active=True, role__in=SUCCESSOR_ROLES).select_related("org_unit")
+    return (users if q is None else users.filter(q)).order_by("username")
+
+
+def handover_list(*, user: Any, limit: int = 200) -> list[Handover]:
+    return list(handover_queryset(user=user).order_by("-created_at", "-id")[:limit])
