@@ -6,7 +6,8 @@ as a rep that does not exist.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import F, QuerySet
@@ -14,7 +15,7 @@ from django.db.models import F, QuerySet
 from kehu.accounts.models import User
 from kehu.accounts.scope import users_visible_q
 from kehu.core.errors import NotFound
-from kehu.field.models import DayRoute, Visit, VisitPlan, VisitStatus
+from kehu.field.models import DayRoute, PlanState, Visit, VisitPlan, VisitStatus
 
 
 def _check_id(value: Any) -> int:
@@ -84,3 +85,64 @@ def plan_get(*, user: Any, plan_id: Any) -> VisitPlan:
     if plan is None:
         raise NotFound
     return plan
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+def plan_list(*, user: Any, filters: dict[str, Any]) -> QuerySet[VisitPlan]:
+    plans = plan_queryset(user=user)
+    if filters.get("rep"):
+        plans = plans.filter(rep_id=filters["rep"])
+    if filters.get("week"):
+        plans = plans.filter(week_start=filters["week"])
+    if filters.get("status"):
+        plans = plans.filter(status=filters["status"])
+    return plans.order_by("-week_start", "rep__username")
+
+
+def plans_awaiting_review(*, user: Any) -> list[VisitPlan]:
+    """Submitted plans of the reps `user` leads (never the user's own)."""
+    from kehu.accounts.scope import can_review_visit_plan
+
+    rows = plan_queryset(user=user).filter(status=PlanState.SUBMITTED).exclude(rep=user).order_by("submitted_at")
+    return [p for p in rows[:200] if can_review_visit_plan(user, p.rep)]
+
+
+@dataclass
+class WeekDay:
+    day: date
+    is_working: bool
+    visits: list[Visit] = field(default_factory=list)
+    route: DayRoute | None = None
+
+
+def plan_week(*, user: Any, rep: User, week_start: date) -> tuple[VisitPlan | None, list[WeekDay]]:
+    """The rep's plan for the week and its seven days, each with its visits in route order and its route."""
+    if not rep_is_visible(user, rep):
+        raise NotFound
+    from kehu.field.models import FieldProfile
+
+    plan = plan_queryset(user=user).filter(rep=rep, week_start=week_start).first()
+    working = FieldProfile.for_user(rep).weekdays
+    days = [WeekDay(week_start + timedelta(days=i), is_working=i + 1 in working) for i in range(7)]
+    by_day = {d.day: d for d in days}
+    visits = (Visit.objects.visible_to(user).filter(rep=rep, planned_on__range=(days[0].day, days[-1].day))
+              .exclude(status=VisitStatus.CANCELLED).select_related("customer")
+              .order_by("planned_on", F("sequence").asc(nulls_last=True), "id"))
+    for visit in visits:
+        by_day[visit.planned_on].visits.append(visit)
+    for route in DayRoute.objects.visible_to(user).filter(rep=rep, day__in=list(by_day)):
+        by_day[route.day].route = route
+    return plan, days
+
+
+def plan_customer_find(*, user: Any, rep: User, text: str) -> list[Any]:
+    """Cards of the rep that `user` also sees, by exact code first, then by name; at most 10."""
+    from kehu.customers.models import Customer
+
+    text = text.strip()
+    if not text:
+        return []
+    cards = Customer.objects.visible_to(rep).visible_to(user).in_daily_work()
+    exact = list(cards.filter(code__iexact=text)[:1])
+    return exact or list(cards.filter(name__icontains=text).order_by("name", "id")[:10])
