@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""The map: all visible customers, a rep's day route, sales by district."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from kehu.field.views import map as views
+
+urlpatterns = [
+    path("map/", views.map_page, name="map"),
+    path("map/unplaced/", views.map_unplaced, name="map-unplaced"),
+]

@@ -148,3 +148,150 @@
     gcj02ToBd09: gcj02ToBd09
   };
 })(window);
+
+/* The map page (/field/map/): customers clustered and coloured, the heat layer, a rep's route. */
+(function () {
+  "use strict";
+
+  function json(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
+  function drawLegend(wrap, legendNode, labels, mode) {
+    wrap.className = wrap.className.replace(/\bkm-mode-\w+/g, "").trim() + " km-mode-" + mode;
+    wrap.setAttribute("data-colour", mode);
+    legendNode.setAttribute("data-mode", mode);
+    var key = {tier: "t", status: "s", overdue: "o"}[mode];
+    var html = "";
+    labels.legend[mode].forEach(function (entry) {
+      html += '<span class="km-legend-item"><i class="km-dot ' + key + "-" + escapeHtml(entry[0]) + '"></i>' +
+        escapeHtml(entry[1]) + "</span>";
+    });
+    html += '<span class="km-legend-item"><i class="km-dot km-approx"></i>' + escapeHtml(labels.approximate) + "</span>";
+    legendNode.innerHTML = html;
+  }
+
+  function customerMarkers(km, data, labels, cardUrl) {
+    var col = {};
+    data.columns.forEach(function (name, i) { col[name] = i; });
+    var markers = [];
+    data.rows.forEach(function (row) {
+      var approx = row[col.precision] !== "exact";
+      var classes = "km-dot t-" + row[col.tier] + " s-" + row[col.status] + " o-" + row[col.overdue] +
+        (approx ? " km-approx" : "");
+      var icon = L.divIcon({className: "km-icon", html: '<i class="' + classes + '"></i>', iconSize: [14, 14]});
+      var marker = L.marker(km.point(row[col.lat], row[col.lng]), {icon: icon, title: row[col.name]});
+      marker.bindPopup(function () {
+        var url = cardUrl.replace("/0/", "/" + row[col.id] + "/");
+        return '<a href="' + url + '"><strong>' + escapeHtml(row[col.name]) + "</strong></a><br>" +
+          escapeHtml(row[col.code]) + " · " + escapeHtml(labels.tier) + " " + escapeHtml(row[col.tier]) +
+          " · " + escapeHtml(row[col.status]) +
+          (row[col.overdue] ? '<br><span class="km-warn">' + escapeHtml(labels.overdue) + "</span>" : "") +
+          (approx ? '<br><span class="muted">' + escapeHtml(labels.approximate) + "</span>" : "");
+      });
+      markers.push(marker);
+    });
+    return markers;
+  }
+
+  function heatLayer(km, heat, labels) {
+    if (!heat || !heat.rows.length || typeof L.heatLayer !== "function") return null;
+    var points = heat.rows.map(function (row) {
+      var p = km.point(row.lat, row.lng);
+      return [p.lat, p.lng, row.weight];
+    });
+    var group = L.layerGroup([L.heatLayer(points, {radius: 40, blur: 30, max: 1, minOpacity: 0.3})]);
+    heat.rows.forEach(function (row) {
+      var label = [row.province, row.city, row.district].filter(Boolean).join(" ");
+      L.circleMarker(km.point(row.lat, row.lng), {radius: 4, weight: 1, opacity: 0.6, fillOpacity: 0.2})
+        .bindTooltip(escapeHtml(label) + ": " + escapeHtml(labels.sales) + " " + escapeHtml(row.sales) +
+          " (" + row.customers + " " + escapeHtml(labels.customers) + ")")
+        .addTo(group);
+    });
+    return group;
+  }
+
+  function routeLayer(km, route, labels, cardUrl) {
+    var group = L.featureGroup();
+    var line = [];
+    if (route.base) {
+      var base = km.point(route.base.lat, route.base.lng);
+      L.marker(base, {icon: L.divIcon({className: "km-icon", html: '<span class="km-base">⌂</span>', iconSize: [24, 24]}),
+        title: labels.base}).bindTooltip(escapeHtml(route.base.label || labels.base)).addTo(group);
+      line.push(base);
+    }
+    route.stops.forEach(function (stop) {
+      if (stop.lat === null) return;
+      var p = km.point(stop.lat, stop.lng);
+      var icon = L.divIcon({className: "km-icon", iconSize: [26, 26],
+        html: '<span class="km-stop' + (stop.sequence === null ? " km-unrouted" : "") + '" data-number="' +
+          stop.number + '">' + stop.number + "</span>"});
+      L.marker(p, {icon: icon, title: stop.customer.name, zIndexOffset: 1000})
+        .bindPopup('<a href="' + cardUrl.replace("/0/", "/" + stop.customer.id + "/") + '">' +
+          escapeHtml(stop.number + ". " + stop.customer.name) + "</a>" +
+          (stop.planned_arrival ? "<br>" + escapeHtml(stop.planned_arrival) : ""))
+        .addTo(group);
+      line.push(p);
+    });
+    if (route.base && line.length > 1) line.push(line[0]);
+    if (line.length > 1) L.polyline(line, {className: "km-route-line", weight: 4, opacity: 0.8}).addTo(group);
+    return group;
+  }
+
+  function init() {
+    var element = document.getElementById("field-map");
+    if (!element || !window.L || !window.KehuMap) return;
+    var data = json("map-customers");
+    var labels = json("map-labels");
+    var route = json("map-route-data");
+    var heat = json("map-heat");
+    var cardUrl = element.getAttribute("data-card-url");
+    var km = KehuMap.create(element);
+    var wrap = document.getElementById("map-wrap");
+    var legendNode = document.getElementById("map-legend");
+
+    var markers = customerMarkers(km, data, labels, cardUrl);
+    var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50});
+    cluster.addLayers(markers);
+    km.map.addLayer(cluster);
+    element.setAttribute("data-markers", String(markers.length));
+
+    var routeGroup = route ? routeLayer(km, route, labels, cardUrl).addTo(km.map) : null;
+    if (routeGroup && routeGroup.getLayers().length) {
+      km.map.fitBounds(routeGroup.getBounds(), {padding: [24, 24], maxZoom: 15});
+    } else if (data.rows.length) {
+      var lat = data.columns.indexOf("lat"), lng = data.columns.indexOf("lng");
+      km.fit(data.rows.map(function (row) { return [row[lat], row[lng]]; }));
+    }
+
+    var heatGroup = heatLayer(km, heat, labels);
+    var heatToggle = document.getElementById("map-heat-toggle");
+    if (heatToggle) {
+      heatToggle.disabled = !heatGroup;
+      heatToggle.addEventListener("change", function () {
+        if (!heatGroup) return;
+        if (heatToggle.checked) heatGroup.addTo(km.map); else km.map.removeLayer(heatGroup);
+        element.setAttribute("data-heat", heatToggle.checked ? "on" : "off");
+      });
+    }
+
+    drawLegend(wrap, legendNode, labels, wrap.getAttribute("data-colour") || "tier");
+    document.querySelectorAll("input[name=km-colour]").forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        if (radio.checked) drawLegend(wrap, legendNode, labels, radio.value);
+        var kept = document.querySelectorAll("input[type=hidden][name=colour]");
+        kept.forEach(function (input) { input.value = radio.value; });
+      });
+    });
+    window.kehuFieldMap = {km: km, cluster: cluster, route: routeGroup, heat: heatGroup};
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+})();
