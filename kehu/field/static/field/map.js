@@ -126,8 +126,8 @@
       fit: function (points, fitOptions) {
         var shifted = [];
         for (var i = 0; i < points.length; i++) shifted.push(km.point(points[i][0], points[i][1]));
-        if (shifted.length === 1) map.setView(shifted[0], Math.max(map.getZoom() || 0, 14));
-        else if (shifted.length) map.fitBounds(L.latLngBounds(shifted), fitOptions || {padding: [24, 24]});
+        if (shifted.length === 1) map.setView(shifted[0], Math.max(map.getZoom() || 0, 14), {animate: false});
+        else if (shifted.length) map.fitBounds(L.latLngBounds(shifted), fitOptions || {padding: [24, 24], animate: false});
       }
     };
     map.setView(km.point(center[0], center[1]), options.zoom || 11);
@@ -265,7 +265,7 @@
 
     var routeGroup = route ? routeLayer(km, route, labels, cardUrl).addTo(km.map) : null;
     if (routeGroup && routeGroup.getLayers().length) {
-      km.map.fitBounds(routeGroup.getBounds(), {padding: [24, 24], maxZoom: 15});
+      km.map.fitBounds(routeGroup.getBounds(), {padding: [24, 24], maxZoom: 15, animate: false});
     } else if (data.rows.length) {
       var lat = data.columns.indexOf("lat"), lng = data.columns.indexOf("lng");
       km.fit(data.rows.map(function (row) { return [row[lat], row[lng]]; }));
