@@ -222,13 +222,14 @@ def route_map(visits: list[Visit], route: DayRoute | None, width: int = 520, hei
     mean_lat = math.radians(sum(p[0] for p in points) / len(points))
     xs = [p[1] * math.cos(mean_lat) for p in points]
     ys = [p[0] for p in points]
-    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-4)
     pad = 24
-    scale = min((width - 2 * pad) / span, (height - 2 * pad) / span)
+    scale = min((width - 2 * pad) / max(max(xs) - min(xs), 1e-4), (height - 2 * pad) / max(max(ys) - min(ys), 1e-4))
+    # Centre the drawing: a single stop (or stops in a line) sits in the middle, not in a corner.
+    mid_x, mid_y = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
 
     def project(lat: float, lng: float) -> tuple[float, float]:
-        x = pad + (lng * math.cos(mean_lat) - min(xs)) * scale
-        y = height - pad - (lat - min(ys)) * scale
+        x = width / 2 + (lng * math.cos(mean_lat) - mid_x) * scale
+        y = height / 2 - (lat - mid_y) * scale
         return round(x, 1), round(y, 1)
 
     drawn = [(n, *project(lat, lng)) for n, lat, lng in stops]

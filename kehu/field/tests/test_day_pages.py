@@ -228,3 +228,25 @@ def test_day_page_query_count_does_not_grow_with_visits(world: World, django_ass
     alice = client_of(world.alice)
     with django_assert_max_num_queries(20):  # type: ignore[operator]
         assert alice.get(reverse("field:today")).status_code == 200
+
+
+def test_route_map_projects_stops_into_the_box_in_order(world: World):
+    from kehu.field.selectors.visits import route_map
+    from kehu.testing import make_customer
+
+    west = place(make_customer("西店", world.alice, world.beijing), *BEIJING["haidian"])
+    east = place(make_customer("东店", world.alice, world.beijing), *BEIJING["chaoyang"])
+    unplaced = make_customer("无坐标店", world.alice, world.beijing)
+    visits = [make_visit(west, world.alice, sequence=1), make_visit(unplaced, world.alice, sequence=2),
+              make_visit(east, world.alice, sequence=3)]
+    drawn = route_map(visits, None)
+    assert drawn is not None
+    (n1, x1, y1), (n3, x3, y3) = drawn.stops
+    assert (n1, n3) == (1, 3)
+    assert x1 == 24.0 and x3 == 496.0  # west to east fills the width
+    assert y1 < y3  # haidian is north of chaoyang
+    assert all(0 <= v <= 300 for v in (y1, y3))
+    assert drawn.line == f"{x1},{y1} {x3},{y3}"
+    single = route_map(visits[:1], None)
+    assert single is not None and single.stops == [(1, 260.0, 150.0)]
+    assert route_map(visits[1:2], None) is None
