@@ -77,7 +77,7 @@ def _check_version(plan: VisitPlan, version: Any) -> None:
 
 
 def _locked(plan: VisitPlan) -> VisitPlan:
-    return VisitPlan.objects.select_for_update().select_related("rep", "rep__org_unit").get(pk=plan.pk)
+    return VisitPlan.objects.select_for_update(of=("self",)).select_related("rep", "rep__org_unit").get(pk=plan.pk)
 
 
 def _touch(plan: VisitPlan, *fields: str) -> None:

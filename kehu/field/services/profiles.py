@@ -57,7 +57,8 @@ def field_profile_update(*, actor: Any, rep: User, data: dict[str, Any], version
         raise NotFound
     if not can_edit_profile(actor, rep):
         raise Forbidden(_("You may not change this rep's field profile."))
-    profile = FieldProfile.objects.select_for_update().filter(user=rep).first() or FieldProfile(user=rep)
+    FieldProfile.objects.get_or_create(user=rep)  # the defaults, version 1: what the reader saw
+    profile = FieldProfile.objects.select_for_update().get(user=rep)
     if version is None:
         raise ValidationError({"version": [_("Send the version you read.")]})
     if parse_version(version) != profile.version:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -139,3 +140,28 @@ def test_the_list_shows_only_visible_weeks(world: Any) -> None:
     assert str(world.carol) not in client_for(world.alice).get("/field/plans/").content.decode()
     assert client_for(world.alice).get("/field/plans/", {"week": "bad"}).status_code == 200
     assert client_for(world.alice).get(f"/field/plans/{world.alice.pk}/2030-01-08/").status_code == 404
+
+
+def test_lists_do_not_query_per_plan(world: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kehu.testing import api_as
+
+    def counts() -> tuple[int, int]:
+        mia, api = client_for(world.mia), api_as(world.mia)
+        with CaptureQueriesContext(connection) as page:
+            assert mia.get("/field/plans/").status_code == 200
+        with CaptureQueriesContext(connection) as listing:
+            assert api.get("/api/v1/visit-plans/").status_code == 200
+        return len(page), len(listing)
+
+    profile(world.alice)
+    services.visit_plan_generate(actor=world.alice, rep=world.alice, week_start=WEEK)
+    one = counts()
+    profile(world.bob)
+    for rep in (world.alice, world.bob):
+        for week in (1, 2):
+            services.visit_plan_generate(actor=rep, rep=rep, week_start=WEEK + timedelta(days=7 * week))
+    services.visit_plan_generate(actor=world.bob, rep=world.bob, week_start=WEEK)
+    assert counts() == one
