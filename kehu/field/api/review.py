@@ -19,6 +19,7 @@ from rest_framework.routers import BaseRouter
 
 from kehu.accounts import scope
 from kehu.core.api.fields import IdField, parse_id
+from kehu.core.errors import VersionConflict
 from kehu.field.models import SuggestionState, TerritorySuggestion
 from kehu.field.selectors.review import RepReview, period_parse, route_review
 from kehu.field.selectors.territory import suggestion_get, suggestion_list
@@ -163,6 +164,8 @@ class TerritorySuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
         """Give the card to `to_rep` and cancel `from_rep`'s planned visits to it from today on."""
         done = services.territory_suggestion_accept(actor=request.user, suggestion_id=self._get(pk).pk,
                                                     request=request)
+        if done.status != SuggestionState.ACCEPTED:
+            raise VersionConflict(done)
         return Response(self.get_serializer(self._get(done.pk)).data)
 
     @extend_schema(request=None, responses={200: TerritorySuggestionSerializer, 409: DECIDED})

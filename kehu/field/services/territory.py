@@ -234,7 +234,8 @@ def _decide(actor: User, current: TerritorySuggestion, status: str, request: Htt
 def territory_suggestion_accept(*, actor: User, suggestion_id: int,
                                 request: HttpRequest | None = None) -> TerritorySuggestion:
     """Give the card to the suggested rep (through the card service, so history and audit follow) and
-    cancel the old rep's planned visits to it from today on."""
+    cancel the old rep's planned visits to it from today on. A card that has moved to someone else
+    since makes the suggestion outdated instead (the returned status says which)."""
     current = _locked(actor, suggestion_id)
     to_rep, customer = current.to_rep, current.customer
     if not scope.manages_rep(actor, to_rep) or not to_rep.is_active:
@@ -242,9 +243,11 @@ def territory_suggestion_accept(*, actor: User, suggestion_id: int,
     if not scope.can_edit(actor, customer):
         raise Forbidden(_("You may not edit this card."))
     if customer.owner_id != current.from_rep_id:
+        # The card moved since: the suggestion is outdated (kept, not raised, so it is saved); callers
+        # answer it as a conflict.
         current.status = SuggestionState.OUTDATED
         current.save(update_fields=["status"])
-        raise VersionConflict(current)
+        return current
     data: dict[str, Any] = {"owner": to_rep.pk}
     if to_rep.org_unit_id and to_rep.org_unit_id != customer.org_unit_id:
         data["org_unit"] = to_rep.org_unit_id

@@ -111,6 +111,8 @@ def _decide(request: HttpRequest, pk: int, decide: Callable[..., Any], done_text
     try:
         suggestion = decide(actor=request.user, suggestion_id=pk, request=request)
     except VersionConflict:
+        suggestion = None
+    if suggestion is None or suggestion.status in (SuggestionState.PROPOSED, SuggestionState.OUTDATED):
         messages.error(request, _("Someone decided this suggestion already, or the card has moved."))
         return _back(request, period)
     messages.success(request, done_text % {"name": suggestion.customer.name, "rep": suggestion.to_rep})
