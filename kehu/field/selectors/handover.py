@@ -200,9 +200,16 @@ class ReportRow:
 
 def report_rows(*, user: Any, handover: Handover, successor_id: int | None = None) -> list[ReportRow]:
     """The report's rows: frozen snapshots once applied; the live state on a draft (a preview)."""
+    from kehu.sales.models import PlanStatus
+
     items = list(handover_items(user=user, handover=handover, successor_id=successor_id))
     live = snapshots([i.customer_id for i in items if not i.snapshot])
-    return [ReportRow(i, i.snapshot or live.get(i.customer_id, {})) for i in items]
+    rows = [ReportRow(i, dict(i.snapshot or live.get(i.customer_id, {}))) for i in items]
+    labels = dict(PlanStatus.choices)
+    for row in rows:  # the snapshot keeps codes; the report speaks the reader's language
+        row.snapshot["plans"] = [{**p, "status": labels.get(p.get("status"), p.get("status"))}
+                                 for p in row.snapshot.get("plans", [])]
+    return rows
 
 
 def report_totals(rows: Sequence[ReportRow]) -> dict[str, Any]:

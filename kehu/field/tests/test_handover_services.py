@@ -303,3 +303,23 @@ def test_someone_who_is_not_a_successor_cannot_acknowledge(world: World):
     services.handover_acknowledge(actor=world.bob, handover_id=handover.pk)
     handover.refresh_from_db()
     assert handover.status == HandoverState.ACKNOWLEDGED
+
+
+def test_an_unreported_visit_of_a_past_week_keeps_its_plan(world: World):
+    last_week = TODAY - timedelta(days=TODAY.weekday() + 7)
+    plan = VisitPlan.objects.create(rep=world.alice, week_start=last_week)
+    out = make_visit(world.alice_card, world.alice, last_week + timedelta(days=1), plan=plan, status=VisitStatus.CHECKED_OUT)
+    handover = departure(world, successors=[world.bob])
+    services.handover_apply(actor=world.mia, handover_id=handover.pk, version=handover.version)
+    out.refresh_from_db()
+    assert (out.rep, out.plan) == (world.bob, plan)
+    assert not VisitPlan.objects.filter(rep=world.bob).exists()
+
+
+def test_a_visit_at_a_borrowed_card_goes_to_the_cards_owner(world: World):
+    borrowed = make_visit(world.bob_card, world.alice, TODAY + timedelta(days=1))
+    money = collection(world.bob_card, world.alice, TODAY + timedelta(days=1))
+    handover = departure(world, successors=[world.mia])
+    services.handover_apply(actor=world.mia, handover_id=handover.pk, version=handover.version)
+    assert Visit.objects.get(pk=borrowed.pk).rep == world.bob
+    assert Collection.objects.get(pk=money.pk).responsible == world.bob

@@ -116,3 +116,20 @@ def test_access_to_the_pages(world: World):
     handover.refresh_from_db()
     assert handover.status == HandoverState.DRAFT
     assert Client().get(reverse("field:handovers")).status_code == 302
+
+
+def test_the_detail_page_does_not_query_per_item(world: World):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        handover = departure(world)
+        with CaptureQueriesContext(connection) as captured:
+            assert client_for(world.mia).get(reverse("field:handover", args=[handover.pk])).status_code == 200
+        services.handover_cancel(actor=world.mia, handover_id=handover.pk, version=handover.version)
+        return len(captured)
+
+    few = queries()
+    for n in range(8):
+        make_customer(f"新店{n}", world.alice, world.beijing)
+    assert queries() == few
