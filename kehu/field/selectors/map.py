@@ -8,17 +8,19 @@ into the tile preset's datum (KehuMap.point in map.js, formulas in kehu/field/ge
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from kehu.customers.geocode import geocode
 from kehu.customers.models import Customer, GeoPrecision
-from kehu.field.cadence import is_overdue
+from kehu.field.cadence import visit_every_days
 from kehu.field.models import DayRoute, FieldProfile, Visit
 from kehu.field.selectors.plans import day_route_for, rep_get
 from kehu.sales.models import CustomerMonth
@@ -70,20 +72,39 @@ class MapCustomers:
         }
 
 
+def _overdue_after(today: date) -> Callable[[_Cadence], bool]:
+    """cadence.is_overdue for many rows: the due date is before today ⇔ the last visit was before the
+    start of (today − every) in local time; one cutoff per interval instead of a time-zone lookup a row
+    (10,000 cards: 270 → 10 ms). test_map checks it against is_overdue itself."""
+    cutoffs: dict[int, datetime] = {}
+
+    def overdue(row: _Cadence) -> bool:
+        if row.last_visited_at is None:
+            return False  # never visited: due today, not overdue (next_visit_due)
+        every = visit_every_days(row)
+        if every not in cutoffs:
+            cutoffs[every] = timezone.make_aware(datetime.combine(today - timedelta(days=every), time.min))
+        return bool(row.last_visited_at < cutoffs[every])
+
+    return overdue
+
+
 def map_customers(*, queryset: QuerySet[Customer], today: date | None = None) -> MapCustomers:
     """Markers for a filtered `Customer.objects.visible_to(user)` queryset: one query, whatever its size."""
-    today = today or timezone.localdate()
+    is_overdue = _overdue_after(today or timezone.localdate())
     rows: list[list[Any]] = []
     unplaced = 0
+    # Floats straight from the database: building 20,000 Decimals cost a third of the time (10k cards).
+    cards = _plain(queryset).annotate(lat_f=Cast("lat", FloatField()), lng_f=Cast("lng", FloatField()))
     columns = (
-        "id", "code", "name", "tier", "status", "lat", "lng", "geo_precision", "visit_frequency_days", "last_visited_at",
+        "id", "code", "name", "tier", "status", "lat_f", "lng_f", "geo_precision", "visit_frequency_days", "last_visited_at",
     )
-    for pk, code, name, tier, status, lat, lng, precision, every, last in _plain(queryset).values_list(*columns):
+    for pk, code, name, tier, status, lat, lng, precision, every, last in cards.values_list(*columns):
         if lat is None or lng is None or precision not in PLOTTED_PRECISIONS:
             unplaced += 1
             continue
-        overdue = is_overdue(_Cadence(tier, every, last), today)
-        rows.append([pk, code, name, tier, status, int(overdue), float(lat), float(lng), precision])
+        overdue = is_overdue(_Cadence(tier, every, last))
+        rows.append([pk, code, name, tier, status, int(overdue), round(lat, 6), round(lng, 6), precision])
     rows.sort(key=lambda row: row[0])
     return MapCustomers(rows=rows, unplaced=unplaced)
 

@@ -322,3 +322,19 @@ def test_the_map_endpoints_are_on_the_router():
     from config.api import router
 
     assert {"map-customer", "map-route", "map-heat"} <= {basename for _p, _v, basename in router.registry}
+
+
+@pytest.mark.parametrize("tier", ["A", "B", "C", "D"])
+@pytest.mark.parametrize("every", [None, 3, 45])
+def test_the_overdue_flag_is_cadence_is_overdue(tier: str, every: int | None):
+    from types import SimpleNamespace
+
+    from kehu.field.cadence import is_overdue
+    from kehu.field.selectors.map import _Cadence, _overdue_after
+
+    today = date(2026, 11, 20)
+    flag = _overdue_after(today)
+    for hours_ago in [None, *range(0, 24 * 100, 7)]:
+        last = None if hours_ago is None else timezone.make_aware(datetime(2026, 11, 20, 23, 30)) - timedelta(hours=hours_ago)
+        card = SimpleNamespace(tier=tier, visit_frequency_days=every, last_visited_at=last)
+        assert flag(_Cadence(tier, every, last)) is is_overdue(card, today), (tier, every, last)
