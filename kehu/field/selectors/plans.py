@@ -133,7 +133,9 @@ def plan_week(*, user: Any, rep: User, week_start: date) -> tuple[VisitPlan | No
         by_day[visit.planned_on].visits.append(visit)
     for route in DayRoute.objects.visible_to(user).filter(rep=rep, day__in=list(by_day)):
         by_day[route.day].route = route
-    return plan, days
+    # Monday to Friday always; the weekend only when worked or visited: a 5- or 7-column grid.
+    weekend_used = any(d.is_working or d.visits for d in days[5:])
+    return plan, days if weekend_used else days[:5]
 
 
 def plan_customer_find(*, user: Any, rep: User, text: str) -> list[Any]:

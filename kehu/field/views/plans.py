@@ -23,7 +23,7 @@ from kehu.accounts import scope
 from kehu.core.errors import Forbidden, VersionConflict
 from kehu.customers.views.cards import domain_errors
 from kehu.field.forms.plans import AddForm, FieldProfileForm, MoveForm, PlanFilterForm, ReviewForm, parse_day, this_monday
-from kehu.field.models import FieldProfile
+from kehu.field.models import FieldProfile, VisitReason
 from kehu.field.selectors import plans as selectors
 from kehu.field.services import plans as services
 from kehu.field.services.profiles import can_edit_profile, field_profile_update
@@ -59,6 +59,11 @@ def _problem(request: HttpRequest, exc: ValidationError | VersionConflict) -> No
             messages.error(request, error)
 
 
+def _reason(row: dict[str, Any]) -> str:
+    reason = row.get("reason", "")
+    return str(VisitReason(reason).label) if reason in VisitReason.values else reason
+
+
 @login_required
 @require_GET
 def plan_index(request: HttpRequest) -> HttpResponse:
@@ -84,7 +89,8 @@ def plan_week(request: HttpRequest, rep_id: int, week: str) -> HttpResponse:
         "rep": rep, "plan": plan, "days": days, "week_start": week_start,
         "previous": week_start - timedelta(days=7), "next": week_start + timedelta(days=7),
         "may_plan": scope.can_plan_visits(request.user, rep), "may_review": scope.can_review_visit_plan(request.user, rep),
-        "unplanned": [{**u, "why_text": services.unplanned_why(u.get("why", ""))} for u in (plan.unplanned if plan else [])],
+        "unplanned": [{**u, "why_text": services.unplanned_why(u.get("why", "")), "reason_label": _reason(u)}
+                      for u in (plan.unplanned if plan else [])],
         "found": selectors.plan_customer_find(user=request.user, rep=rep, text=request.GET.get("q", ""))
         if request.GET.get("q") else None,
     }
