@@ -36,6 +36,8 @@ from pyvrp import (
 from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
 from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
+from kehu.field.routing.polish import or_opt_ils, tour_length, two_opt
+
 SEED = 42
 MAX_INT = 2**62  # "no limit" for PyVRP bounds; far from int64 overflow when sums are made
 SCALED_LIMIT = 2**40  # the largest scaled value we allow (keeps prizes and sums well inside int64)
@@ -45,6 +47,11 @@ EPSILON = 1e-6  # tolerance of the final feasibility check, in the caller's unit
 # a 10-stop day is solved to optimality in a few milliseconds, not in the whole time limit.
 NO_IMPROVEMENT_BASE = 1_000
 NO_IMPROVEMENT_PER_STOP = 50
+# Without time windows, PyVRP's search runs in rounds of at least this many seconds between 2-opt passes.
+MIN_ROUND_S = 0.1
+# A symmetric problem without windows or loads, with at least this many stops, is a travelling
+# salesman: solved by polish.or_opt_ils, which is much stronger there than PyVRP's search.
+TSP_MIN_STOPS = 8
 # Seconds kept back from the limit for reading the result and the final check.
 RESERVE_S = 0.02
 
@@ -299,10 +306,49 @@ def _nearest_neighbour_tour(distance: np.ndarray) -> list[int]:
     return tour
 
 
+def _client_routes(solution: Solution) -> list[list[int]]:
+    """The routes of `solution` as lists of PyVRP client numbers (location k is client k - 1)."""
+    routes = []
+    for route in solution.routes():
+        visits = [act.idx for act in route.schedule() if act.is_client()]
+        if visits:
+            routes.append(visits)
+    return routes
+
+
+def _objective(solution: Solution) -> int:
+    return solution.distance() + solution.uncollected_prizes()
+
+
+def _polished(data: ProblemData, solution: Solution, distance: np.ndarray, deadline: float) -> Solution | None:
+    """`solution` with every route 2-opted, or None when that shortens nothing."""
+    routes, changed = [], False
+    for visits in _client_routes(solution):
+        tour = [0, *(k + 1 for k in visits), 0]
+        better = two_opt(tour, distance, deadline)
+        if tour_length(better, distance) < tour_length(tour, distance):
+            changed = True
+        routes.append([k - 1 for k in better[1:-1]])
+    return Solution(data, routes) if changed else None
+
+
+def _run_tsp(problem: _Problem, stops: list[int], deadline: float) -> list[list[int]]:
+    """One tour through every stop (nothing limits it): nearest neighbour, 2-opt, then or-opt ILS."""
+    data_nodes = [0, *stops]
+    distance = np.rint(problem.array[np.ix_(data_nodes, data_nodes)] * _scale(problem)).astype(np.int64)
+    tour = two_opt([0, *_nearest_neighbour_tour(distance), 0], distance, deadline - RESERVE_S)
+    tour = or_opt_ils(tour, distance, deadline - RESERVE_S, seed=SEED)
+    return [[data_nodes[k] for k in tour[1:-1]]]
+
+
 def _run_pyvrp(problem: _Problem, stops: list[int], deadline: float) -> list[list[int]]:
-    """PyVRP's iterated local search (what `pyvrp.solve` does), with the start inside the time limit."""
+    """PyVRP's iterated local search (what `pyvrp.solve` does), with the start inside the time limit.
+
+    Without time windows, rounds of PyVRP's search alternate with 2-opt (which PyVRP lacks).
+    """
     scale = _scale(problem)
     all_required = problem.demands is None and all(problem.window(i) == (0.0, math.inf) for i in range(problem.size))
+    polishable = all(problem.window(i) == (0.0, math.inf) for i in stops)
     data, distance = _pyvrp_data(problem, stops, scale, all_required)
     params = SolveParams()
     rng = RandomNumberGenerator(seed=SEED)
@@ -312,21 +358,44 @@ def _run_pyvrp(problem: _Problem, stops: list[int], deadline: float) -> list[lis
             ls.add_operator(op(data))
     pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
     if all_required:
-        # Nothing limits a route: one nearest-neighbour tour is a feasible start, far better than random.
-        start = Solution(data, [[k - 1 for k in _nearest_neighbour_tour(distance)]])  # client numbers
+        # Nothing limits a route: one nearest-neighbour tour, 2-opted, is a feasible start far better than random.
+        tour = two_opt([0, *_nearest_neighbour_tour(distance), 0], distance, deadline - RESERVE_S)
+        start = Solution(data, [[k - 1 for k in tour[1:-1]]])  # client numbers
     else:
         start = Solution.make_random(data, rng)
-    init = ls(start, pm.max_cost_evaluator(), exhaustive=True)
-    remaining = max(0.001, deadline - time.perf_counter() - RESERVE_S)
-    stop = MultipleCriteria([MaxRuntime(remaining), NoImprovement(NO_IMPROVEMENT_BASE + NO_IMPROVEMENT_PER_STOP * len(stops))])
-    result = IteratedLocalSearch(data, pm, ls, init, params.ils).run(stop, collect_stats=False)
-    best = result.best if result.best.is_feasible() or not init.is_feasible() else init
-    routes = []
-    for route in best.routes():
-        visits = [stops[act.idx] for act in route.schedule() if act.is_client()]
-        if visits:
-            routes.append(visits)
-    return routes
+    current = ls(start, pm.max_cost_evaluator(), exhaustive=True)
+    best = current
+    patience = NO_IMPROVEMENT_BASE + NO_IMPROVEMENT_PER_STOP * len(stops)
+    while (remaining := deadline - time.perf_counter() - RESERVE_S) > 0:
+        budget = remaining if not polishable or remaining < 3 * MIN_ROUND_S else max(MIN_ROUND_S, remaining / 3)
+        stop = MultipleCriteria([MaxRuntime(budget), NoImprovement(patience)])
+        result = IteratedLocalSearch(data, pm, ls, current, params.ils).run(stop, collect_stats=False)
+        found = result.best if result.best.is_feasible() else current
+        if found.is_feasible() and (not best.is_feasible() or _objective(found) < _objective(best)):
+            best = found
+        converged = result.runtime < budget * 0.9  # stopped for lack of improvement, not for time
+        if not polishable:
+            break
+        polished = _polished(data, found, distance, deadline - RESERVE_S)
+        if polished is None:
+            if converged:
+                break
+            current = found
+            continue
+        current = ls(polished, pm.cost_evaluator(), exhaustive=True)
+        if current.is_feasible() and _objective(current) < _objective(best):
+            best = current
+    return [[stops[k] for k in visits] for visits in _client_routes(best)]
+
+
+def _solve_stops(problem: _Problem, stops: list[int], deadline: float) -> list[list[int]]:
+    unconstrained = problem.demands is None and all(problem.window(i) == (0.0, math.inf) for i in range(problem.size))
+    if unconstrained and len(stops) >= TSP_MIN_STOPS:
+        nodes = [0, *stops]
+        sub = problem.array[np.ix_(nodes, nodes)]
+        if np.array_equal(sub, sub.T):
+            return _run_tsp(problem, stops, deadline)
+    return _run_pyvrp(problem, stops, deadline)
 
 
 # --- the entry point ----------------------------------------------------------------------------
@@ -365,7 +434,7 @@ def solve(
     elif len(stops) == 1:
         raw = [stops]
     else:
-        raw = _run_pyvrp(problem, stops, started + time_limit)
+        raw = _solve_stops(problem, stops, started + time_limit)
     routes = []
     for visits in raw:
         visits = _repair(problem, visits, unserved)
