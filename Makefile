@@ -51,6 +51,7 @@ BENCH_PG_CUSTOMERS ?= $(BENCH_CUSTOMERS)
 BENCH_EXPORT_CUSTOMERS ?= $(BENCH_CUSTOMERS)
 BENCH_PG_EXPORT_CUSTOMERS ?= $(BENCH_PG_CUSTOMERS)
 BENCH_ARGS ?=
+BENCH_ROUTING_ARGS ?=
 BENCH_DATABASE_URL ?=
 BENCH_TARGETS ?= bench-cards bench-export bench-import
 # Import: a generated .xlsx through Kehu's import and through django-import-export (the baseline,
@@ -105,6 +106,15 @@ ifneq ($(strip $(BENCH_DATABASE_URL)),)
 	@$(PY) bench/bench_sales.py --customers $(BENCH_PG_SALES_CUSTOMERS) --lines $(BENCH_PG_SALES_LINES) $(BENCH_ARGS) \
 	  --database-url '$(BENCH_DATABASE_URL)' --out bench/out/sales-postgresql-$(BENCH_PG_SALES_LINES).json
 endif
+
+# Routing (issue 5): kehu.field.routing.solve() on TSPLIB (2 s each) and Solomon (5 s each) against
+# their best known solutions, and on generated rep days (30 stops, 1 s) and weeks (5 × 12 of 60).
+# The instances come from KEHU_BENCH_DATA (default ../shared/bench-data beside the project).
+BENCH_TARGETS += bench-routing
+
+.PHONY: bench-routing
+bench-routing: install
+	$(PY) bench/bench_routing.py $(BENCH_ROUTING_ARGS) --out bench/out/routing.json
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
