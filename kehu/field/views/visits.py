@@ -27,7 +27,7 @@ from kehu.field.forms.visits import (
     card_changes,
     card_changes_form,
 )
-from kehu.field.models import Visit
+from kehu.field.models import Visit, VisitStatus
 from kehu.field.selectors import visits as selectors
 from kehu.field.services import visits as services
 
@@ -114,6 +114,9 @@ def set_position(request: HttpRequest, pk: int) -> HttpResponse:
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     """Hand the card back: the report and the card's changes, saved together or not at all."""
     visit = _visit(request, pk)
+    if visit.status == VisitStatus.DONE:
+        messages.info(request, _("This visit is already reported."))
+        return redirect("field:day-visit", pk=visit.pk)
     if request.method != "POST":
         form = VisitReportForm(initial={
             "purpose": visit.purpose, "version": visit.version, "card_version": visit.customer.version,
