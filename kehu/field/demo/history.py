@@ -76,6 +76,7 @@ class HistoryDrafter:
         self.drafts = Drafts()
         self.speed = settings.KEHU_TRAVEL_SPEED_KMH * 1000 / 3600
         self.far = settings.KEHU_CHECKIN_FAR_METRES
+        self.points: dict[int, Point] = {}
 
     def _plan(self, plans: dict[date, VisitPlan], rep: User, manager: User, day: date) -> VisitPlan:
         week = monday(day)
@@ -95,22 +96,20 @@ class HistoryDrafter:
         ready.sort(key=lambda c: (due[c.pk], c.pk))
         picks = [ready.pop(0)]
         wanted = self.rng.randint(*VISITS_A_DAY)
+        points = self.points
         while ready and len(picks) < wanted:
-            last = point(picks[-1])
-            nearest = min(ready, key=lambda c: _flat_distance(last, point(c)))
-            ready.remove(nearest)
-            picks.append(nearest)
+            last = points[picks[-1].pk]
+            nearest = min(range(len(ready)), key=lambda i: _flat_distance(last, points[ready[i].pk]))
+            picks.append(ready.pop(nearest))
         return picks
 
-    @staticmethod
-    def order(base: Point, picks: list[Customer]) -> list[Customer]:
+    def order(self, base: Point, picks: list[Customer]) -> list[Customer]:
         """Nearest neighbour from the base: how a rep without the optimiser would drive."""
         left, out, here = list(picks), [], base
         while left:
-            nxt = min(left, key=lambda c: _flat_distance(here, point(c)))
-            left.remove(nxt)
+            nxt = left.pop(min(range(len(left)), key=lambda i: _flat_distance(here, self.points[left[i].pk])))
             out.append(nxt)
-            here = point(nxt)
+            here = self.points[nxt.pk]
         return out
 
     def rep(self, rep: User, manager: User, profile: FieldProfile, cards: list[Customer]) -> None:
@@ -118,6 +117,7 @@ class HistoryDrafter:
         rng = self.rng
         base = (float(profile.base_lat), float(profile.base_lng))
         start = self.today - timedelta(days=HISTORY_DAYS)
+        self.points.update((c.pk, point(c)) for c in cards)
         due = {c.pk: start + timedelta(days=rng.randint(0, min(visit_every_days(c), 60) - 1)) for c in cards}
         plans: dict[date, VisitPlan] = {}
         weekdays = set(profile.weekdays)
@@ -136,8 +136,8 @@ class HistoryDrafter:
         plan = plans[monday(self.today)]
         for seq, card in enumerate(self.drafts.today_picks[rep.pk], start=1):
             self.drafts.visits.append(Visit(
-                customer=card, rep=rep, plan=plan, planned_on=self.today, sequence=seq, reason=VisitReason.DUE,
-                created_by=rep, created_at=plan.created_at, updated_at=plan.created_at,
+                customer_id=card.pk, rep_id=rep.pk, plan=plan, planned_on=self.today, sequence=seq,
+                reason=VisitReason.DUE, created_by_id=rep.pk, created_at=plan.created_at, updated_at=plan.created_at,
             ))
 
     def _day(self, rep: User, profile: FieldProfile, base: Point, day: date, picks: list[Customer],
@@ -146,12 +146,12 @@ class HistoryDrafter:
         clock = (profile.day_starts_at.hour * 60 + profile.day_starts_at.minute) * 60 + rng.randint(10, 40) * 60
         here, metres, visits = base, 0.0, []
         for seq, card in enumerate(picks, start=1):
-            there = point(card)
+            there = self.points[card.pk]
             leg = haversine_m(here, there) * settings.KEHU_ROAD_FACTOR
             metres += leg
             clock += round(leg / self.speed) + rng.randint(0, 6) * 60
-            visit = Visit(customer=card, rep=rep, plan=plan, planned_on=day, sequence=seq, reason=VisitReason.DUE,
-                          created_by=rep, created_at=plan.created_at)
+            visit = Visit(customer_id=card.pk, rep_id=rep.pk, plan=plan, planned_on=day, sequence=seq,
+                          reason=VisitReason.DUE, created_by_id=rep.pk, created_at=plan.created_at)
             if rng.random() < CANCEL_SHARE:
                 visit.status, visit.updated_at = VisitStatus.CANCELLED, aware(day, clock)
                 visits.append(visit)

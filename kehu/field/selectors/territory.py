@@ -22,7 +22,7 @@ REP_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
 
 def suggestion_queryset(*, user: Any) -> QuerySet[TerritorySuggestion]:
     return TerritorySuggestion.objects.visible_to(user).select_related(
-        "customer", "from_rep", "to_rep", "decided_by"
+        "customer", "from_rep__org_unit", "to_rep__org_unit", "decided_by"
     )
 
 
