@@ -134,7 +134,47 @@ def _unplanned(customer: Customer, reason: str, why: str) -> dict[str, Any]:
     return {"customer": customer.pk, "code": customer.code, "name": customer.name, "reason": reason, "why": why}
 
 
-def _assign(plan: VisitPlan, profile: FieldProfile, chosen: list[tuple[Customer, str]],
+SWAP_ROUNDS = 3
+
+
+def _alone_fits(solved: routes.Solved, i: int, window: tuple[int, int], service: int, length: int) -> bool:
+    """Whether stop i fits a day on its own (there and back from the base within hours and opening hours)."""
+    arrive = max(solved.seconds[0][i], window[0])
+    return arrive <= window[1] and arrive + service + solved.seconds[i][0] <= length
+
+
+def _solve_week(profile: FieldProfile, placed: list[tuple[Customer, str]], days: list[date],
+                room: dict[date, int]) -> tuple[routes.Solved, list[tuple[Customer, str]], list[tuple[Customer, str]]]:
+    """Route the week; when time (not count) is short, make higher-priority stops win.
+
+    `solve()` gives every stop the same prize, so it may keep two near low-priority stops instead of
+    a far high-priority one. When a stop that would fit on its own is left out while a lower-priority
+    one is served, the lowest-priority served stops are dropped and the week solved again (a few
+    rounds at most). Returns the last solution, the stops it was given, and the stops dropped.
+    """
+    service, length = profile.service_minutes * 60, routes.day_length(profile)
+    dropped: list[tuple[Customer, str]] = []
+    for round_no in range(SWAP_ROUNDS + 1):
+        windows = [routes.customer_window(c, profile) for c, _r in placed]
+        solved = routes.solve_stops(
+            base=routes.base_point(profile), points=[routes.position(c) for c, _r in placed],  # type: ignore[misc]
+            windows=windows, service=service, length=length, vehicles=len(days),
+            capacity=max(room[d] for d in days),
+            time_limit=settings.KEHU_WEEK_PLAN_TIME_LIMIT / (1 if round_no == 0 else 2),
+        )
+        served = sorted(i for route in solved.routes for i in route[1:-1])
+        wronged = [i for i in solved.unserved
+                   if _alone_fits(solved, i, windows[i - 1], service, length) and served and i < served[-1]]
+        if not wronged or round_no == SWAP_ROUNDS:
+            return solved, placed, dropped
+        # Indices follow priority (placed is in candidate order): drop the lowest-priority served stops.
+        lowest = set([j for j in served if j > min(wronged)][-len(wronged):])
+        dropped += [placed[i - 1] for i in sorted(lowest)]
+        placed = [stop for n, stop in enumerate(placed, start=1) if n not in lowest]
+    raise AssertionError  # unreachable: the last round returns
+
+
+def _assign(profile: FieldProfile, chosen: list[tuple[Customer, str]],
             room: dict[date, int]) -> tuple[dict[date, list[tuple[Customer, str]]], list[dict[str, Any]]]:
     """Put the chosen cards on days: the solver's routes first, then cards without a position."""
     placed = [(c, r) for c, r in chosen if routes.position(c) is not None]
@@ -143,17 +183,13 @@ def _assign(plan: VisitPlan, profile: FieldProfile, chosen: list[tuple[Customer,
     by_day: dict[date, list[tuple[Customer, str]]] = {d: [] for d in room}
     unplanned: list[dict[str, Any]] = []
     if placed and days:
-        solved = routes.solve_stops(
-            base=routes.base_point(profile), points=[routes.position(c) for c, _r in placed],  # type: ignore[misc]
-            windows=[routes.customer_window(c, profile) for c, _r in placed], service=profile.service_minutes * 60,
-            length=routes.day_length(profile), vehicles=len(days), capacity=max(room[d] for d in days),
-            time_limit=settings.KEHU_WEEK_PLAN_TIME_LIMIT,
-        )
+        solved, placed, dropped = _solve_week(profile, placed, days, room)
         for day, route in zip(days, sorted(solved.routes, key=lambda r: -len(r)), strict=False):
             stops = [placed[i - 1] for i in route[1:-1]]
             by_day[day] += stops[: room[day]]
             loose += stops[room[day]:]  # a route longer than the day's room overflows to other days
         unplanned += [_unplanned(*placed[i - 1], routes.WHY_NO_TIME) for i in solved.unserved]
+        unplanned += [_unplanned(c, r, routes.WHY_NO_TIME) for c, r in dropped]
     for customer, reason in sorted(loose, key=lambda cr: chosen.index(cr)):
         free = [d for d in room if room[d] - len(by_day[d]) > 0]
         if not free:
@@ -191,7 +227,7 @@ def visit_plan_generate(*, actor: Any, rep: User, week_start: date, version: Any
     ordered = [(cards[pk], r) for pk, r in candidates]
     slots = sum(max(0, n) for n in room.values())
     why_left = WEEK_FULL if room else NO_DAYS
-    by_day, unplanned = _assign(plan, profile, ordered[:slots], {d: max(0, n) for d, n in room.items()})
+    by_day, unplanned = _assign(profile, ordered[:slots], {d: max(0, n) for d, n in room.items()})
     unplanned += [_unplanned(c, r, why_left) for c, r in ordered[slots:]]
     Visit.objects.bulk_create([
         Visit(customer=c, rep=rep, plan=plan, planned_on=day, reason=r, created_by=actor)

@@ -251,3 +251,18 @@ def test_profile_update_checks_version_and_values(world: Any) -> None:
         field_profile_update(actor=world.fiona, rep=world.alice, data={}, version=2)
     with pytest.raises(NotFound):
         field_profile_update(actor=world.bob, rep=world.alice, data={}, version=2)
+
+
+def test_when_hours_are_short_higher_priority_stops_win(world: Any) -> None:
+    # 70 minutes, 20 a visit: three prospects next to the base would fit, or the far due card and one.
+    profile(world.alice, work_days="1", day_starts_at=time(8, 0), day_ends_at=time(9, 10), max_visits_per_day=12)
+    visited_recently(world.alice_card)
+    far = place(make_customer("远店", world.alice, world.beijing), 39.90, 116.3585)  # ~5 km × 1.3 → 13 min
+    near = [place(make_customer(f"近{i}", world.alice, world.beijing), 39.90, 116.3001 + 0.0001 * i) for i in range(3)]
+    visited_recently(*near)
+    Customer.objects.filter(pk__in=[c.pk for c in near]).update(status=CustomerStatus.PROSPECT)
+    plan = services.visit_plan_generate(actor=world.alice, rep=world.alice, week_start=WEEK)
+    planned = set(Visit.objects.filter(plan=plan).values_list("customer_id", flat=True))
+    assert far.pk in planned and near[0].pk in planned and len(planned) == 2
+    assert sorted(u["customer"] for u in plan.unplanned) == [near[1].pk, near[2].pk]
+    assert {u["why"] for u in plan.unplanned} == {WHY_NO_TIME}
