@@ -125,3 +125,50 @@ def test_access_over_the_api(world: World):
     assert api_as(world.bob).post(f"{URL}{leave_id}/cancel/", {"version": 1}).status_code == 404
     assert api_as(world.mia).post(f"{URL}{leave_id}/cancel/", {"version": 1}).status_code == 200
     assert api_as(world.tom).get(f"{URL}abc/").status_code == 404
+
+
+@pytest.mark.parametrize("body", [
+    {}, [], {"kind": "holiday", "rep": 1}, {"kind": "leave", "rep": 2**70, "delegate": 1},
+    {"kind": "departure", "rep": 1, "successors": "abc"}, {"kind": "departure", "rep": 1, "successors": []},
+    {"kind": "leave", "rep": 1, "delegate": 2, "starts_on": "2026-02-30", "ends_on": "x"},
+    {"kind": "departure", "rep": 1, "successors": [999999]},
+])
+def test_bad_bodies_answer_400_never_500(world: World, body):
+    response = api_as(world.mia).post(URL, body, format="json")
+    assert response.status_code == 400, response.content
+
+
+def test_bad_action_bodies_answer_400_or_404(world: World):
+    handover = create_departure(world).json()
+    client = api_as(world.mia)
+    url = f"{URL}{handover['id']}/"
+    assert client.post(f"{url}assign/", {"version": 1, "items": "x"}).status_code == 400
+    assert client.post(f"{url}assign/", {"version": 1, "items": [{"customer": 999999, "successor": world.bob.pk}]}
+                       ).json() == {"assignments": ["Customer 999999 is not in this handover."]}
+    assert client.post(f"{url}assign/", {"version": 1, "items": [
+        {"customer": world.alice_card.pk, "successor": world.carol.pk}]}).json() == {"assignments": ["No such user."]}
+    assert client.post(f"{url}apply/", {"version": "x"}).status_code == 400
+    assert client.post(f"{url}apply/", {}).status_code == 400
+    assert client.get(f"{url}report/", {"successor": "abc"}).status_code == 404
+    assert client.get(f"{URL}{2**70}/").status_code == 404
+
+
+def test_the_successors_report_has_only_their_cards(world: World):
+    pypdf = pytest.importorskip("pypdf")
+    second = make_customer("丰台西店", world.alice, world.beijing)
+    handover = create_departure(world).json()
+    client = api_as(world.mia)
+    client.post(f"{URL}{handover['id']}/assign/", {"version": 1, "items": [
+        {"customer": world.alice_card.pk, "successor": world.bob.pk}, {"customer": second.pk, "successor": world.mia.pk}]})
+    client.post(f"{URL}{handover['id']}/apply/", {"version": 2})
+
+    def text(user, **params) -> str:
+        response = api_as(user).get(f"{URL}{handover['id']}/report/", params)
+        if response.status_code == 503:
+            pytest.skip("WeasyPrint/Pango not installed")
+        return "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.content)).pages)
+
+    assert "丰台西店" in text(world.mia, successor=world.mia.pk)
+    assert "北京海淀区单氏副食店" not in text(world.mia, successor=world.mia.pk)
+    bobs = text(world.bob)  # a successor prints only their own cards
+    assert "北京海淀区单氏副食店" in bobs and "丰台西店" not in bobs

@@ -323,3 +323,14 @@ def test_a_visit_at_a_borrowed_card_goes_to_the_cards_owner(world: World):
     services.handover_apply(actor=world.mia, handover_id=handover.pk, version=handover.version)
     assert Visit.objects.get(pk=borrowed.pk).rep == world.bob
     assert Collection.objects.get(pk=money.pk).responsible == world.bob
+
+
+def test_the_cards_history_shows_the_owner_change(world: World):
+    from kehu.customers.selectors import customer_history
+
+    handover = departure(world, successors=[world.bob])
+    services.handover_apply(actor=world.mia, handover_id=handover.pk, version=handover.version)
+    card = Customer.objects.get(pk=world.alice_card.pk)
+    entry = customer_history(user=world.mia, customer=card)[0]
+    assert entry.user == str(world.mia)
+    assert [(c.field, c.old, c.new) for c in entry.changes] == [("owner", str(world.alice), str(world.bob))]
