@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from kehu.customers.models import GeoPrecision
+from kehu.customers.models import Customer, GeoPrecision
 from kehu.field.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from kehu.field.models import FieldProfile
+from kehu.field.selectors.map import heat_since
 from kehu.field.testing import BEIJING, make_visit, place
+from kehu.sales.models import CustomerMonth
 from kehu.testing import PASSWORD, World, make_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,8 +105,25 @@ def test_the_manager_sees_the_teams_cards_clustered_and_switches_the_colour_mode
     expect(page.locator(".km-dot.t-C").first).to_be_visible()
     shot(page, "field-map-dots")
 
+    page.locator(".km-dot.t-C").first.click()
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("Tier C")
+
     page.click("#map-unplaced-link")
     expect(page.locator("#unplaced-cards")).to_contain_text("无地址店")
+
+
+def test_sales_by_district_shows_as_a_heat_layer(page: Any, team: World):
+    Customer.objects.filter(pk=team.bob_card.pk).update(province="北京市", city="北京市", district="朝阳区")
+    CustomerMonth.objects.create(customer=team.bob_card, month=heat_since(1), sales=Decimal("1234.00"))
+    log_in(page, "mia")
+    page.goto(f"{page.base_url}/field/map/")
+    toggle = page.locator("#map-heat-toggle")
+    expect(toggle).to_be_enabled()
+    toggle.check()
+    expect(page.locator("#field-map")).to_have_attribute("data-heat", "on")
+    expect(page.locator("canvas.leaflet-heatmap-layer")).to_have_count(1)
+    toggle.uncheck()
+    expect(page.locator("canvas.leaflet-heatmap-layer")).to_have_count(0)
 
 
 def test_a_days_route_draws_the_base_and_numbered_stops_in_order(page: Any, team: World):

@@ -181,6 +181,8 @@
   function customerMarkers(km, data, labels, cardUrl) {
     var col = {};
     data.columns.forEach(function (name, i) { col[name] = i; });
+    var statusLabel = {};
+    labels.legend.status.forEach(function (entry) { statusLabel[entry[0]] = entry[1]; });
     var markers = [];
     data.rows.forEach(function (row) {
       var approx = row[col.precision] !== "exact";
@@ -192,7 +194,7 @@
         var url = cardUrl.replace("/0/", "/" + row[col.id] + "/");
         return '<a href="' + url + '"><strong>' + escapeHtml(row[col.name]) + "</strong></a><br>" +
           escapeHtml(row[col.code]) + " · " + escapeHtml(labels.tier) + " " + escapeHtml(row[col.tier]) +
-          " · " + escapeHtml(row[col.status]) +
+          " · " + escapeHtml(statusLabel[row[col.status]] || row[col.status]) +
           (row[col.overdue] ? '<br><span class="km-warn">' + escapeHtml(labels.overdue) + "</span>" : "") +
           (approx ? '<br><span class="muted">' + escapeHtml(labels.approximate) + "</span>" : "");
       });
