@@ -50,6 +50,9 @@ def test_the_day_shows_only_todays_cards_in_route_order(world: World):
     main = html.split("<main", 1)[1]
     links = set(re.findall(r'href="([^"]*)"', main))
     assert links and all(link.startswith(("/field/today/", "tel:")) for link in links), links  # nowhere else
+    seen = AuditEvent.objects.get(action=AuditAction.VIEW, actor=world.alice)
+    assert seen.detail == {"what": "day", "day": f"{today():%Y-%m-%d}",
+                           "customers": [world.alice_card.pk, second.pk]}
 
 
 def test_a_card_off_todays_list_is_not_found_even_if_visible(world: World):

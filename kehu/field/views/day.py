@@ -35,9 +35,13 @@ def today(request: HttpRequest) -> HttpResponse:
     _field_worker(request)
     day = selectors.day_from(request.GET.get("day"))
     today_, tomorrow = selectors.day_choices()
+    d = selectors.rep_day(user=request.user, day=day)
+    # The day shows several cards at once: one audit row names them all.
+    audit_record(actor=request.user, action=AuditAction.VIEW, request=request, detail={
+        "what": "day", "day": f"{day:%Y-%m-%d}", "customers": [v.customer_id for v in d.all_visits],
+    })
     context = {
-        "d": selectors.rep_day(user=request.user, day=day), "today": today_, "tomorrow": tomorrow,
-        "is_today": day == today_, "far_metres": services.far_metres(),
+        "d": d, "today": today_, "tomorrow": tomorrow, "is_today": day == today_, "far_metres": services.far_metres(),
     }
     return render(request, "field/day/today.html", context)
 
