@@ -47,7 +47,7 @@ class PlanVisitSerializer(serializers.ModelSerializer):
         return visit.customer.lat is not None and visit.customer.lng is not None
 
 
-class UnplannedSerializer(serializers.Serializer):
+class VisitPlanUnplannedSerializer(serializers.Serializer):
     customer = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -64,7 +64,7 @@ class VisitPlanSerializer(serializers.ModelSerializer):
     rep_name = serializers.CharField(source="rep.__str__", read_only=True)
     reviewed_by = IdField(read_only=True)
     visits = PlanVisitSerializer(source="visible_visits", many=True, read_only=True)
-    unplanned = UnplannedSerializer(many=True, read_only=True)
+    unplanned = VisitPlanUnplannedSerializer(many=True, read_only=True)
 
     class Meta:
         model = VisitPlan
@@ -73,29 +73,29 @@ class VisitPlanSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GenerateSerializer(serializers.Serializer):
+class VisitPlanGenerateSerializer(serializers.Serializer):
     rep = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     week_start = serializers.DateField(help_text=gettext_lazy("The Monday the week starts on, YYYY-MM-DD."))
     version = serializers.IntegerField(min_value=0, max_value=MAX_ID, required=False)
 
 
-class ActionSerializer(serializers.Serializer):
+class VisitPlanActionSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0, max_value=MAX_ID)
     note = serializers.CharField(max_length=1000, allow_blank=True, required=False, default="")
 
 
-class AddSerializer(serializers.Serializer):
+class VisitPlanAddSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0, max_value=MAX_ID)
     customer = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     day = serializers.DateField()
 
 
-class RemoveSerializer(serializers.Serializer):
+class VisitPlanRemoveSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0, max_value=MAX_ID)
     visit = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
-class MoveSerializer(RemoveSerializer):
+class VisitPlanMoveSerializer(VisitPlanRemoveSerializer):
     day = serializers.DateField()
 
 
@@ -145,59 +145,59 @@ class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def _plan(self, pk: str) -> VisitPlan:
         return selectors.plan_get(user=self.request.user, plan_id=parse_id(pk))
 
-    @extend_schema(request=GenerateSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
+    @extend_schema(request=VisitPlanGenerateSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None, filter_backends=[])
     def generate(self, request: Request) -> Response:
-        data = _body(GenerateSerializer, request)
+        data = _body(VisitPlanGenerateSerializer, request)
         rep = selectors.rep_get(user=request.user, rep_id=data["rep"])
         plan = services.visit_plan_generate(actor=request.user, rep=rep, week_start=data["week_start"],
                                             version=data.get("version"), request=request)
         return self._render(plan.pk)
 
     def _act(self, request: Request, pk: str, run: Any, **extra: Any) -> Response:
-        data = _body(ActionSerializer, request)
+        data = _body(VisitPlanActionSerializer, request)
         plan = run(actor=request.user, plan=self._plan(pk), version=data["version"], request=request,
                    **{name: data[field] for name, field in extra.items()})
         return self._render(plan.pk)
 
-    @extend_schema(request=ActionSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
+    @extend_schema(request=VisitPlanActionSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         return self._act(request, pk, services.visit_plan_submit)
 
-    @extend_schema(request=ActionSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
+    @extend_schema(request=VisitPlanActionSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         return self._act(request, pk, services.visit_plan_approve, note="note")
 
-    @extend_schema(request=ActionSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
+    @extend_schema(request=VisitPlanActionSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str) -> Response:
         return self._act(request, pk, services.visit_plan_return, note="note")
 
-    @extend_schema(request=AddSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
+    @extend_schema(request=VisitPlanAddSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def add(self, request: Request, pk: str) -> Response:
         plan = self._plan(pk)
-        data = _body(AddSerializer, request)
+        data = _body(VisitPlanAddSerializer, request)
         services.visit_plan_add(actor=request.user, plan=plan, customer_id=data["customer"], day=data["day"],
                                 version=data["version"], request=request)
         return self._render(plan.pk)
 
-    @extend_schema(request=RemoveSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
+    @extend_schema(request=VisitPlanRemoveSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def remove(self, request: Request, pk: str) -> Response:
         plan = self._plan(pk)
-        data = _body(RemoveSerializer, request)
+        data = _body(VisitPlanRemoveSerializer, request)
         services.visit_plan_remove(actor=request.user, plan=plan, visit_id=data["visit"], version=data["version"],
                                    request=request)
         return self._render(plan.pk)
 
-    @extend_schema(request=MoveSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
+    @extend_schema(request=VisitPlanMoveSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: str) -> Response:
         plan = self._plan(pk)
-        data = _body(MoveSerializer, request)
+        data = _body(VisitPlanMoveSerializer, request)
         services.visit_plan_move(actor=request.user, plan=plan, visit_id=data["visit"], day=data["day"],
                                  version=data["version"], request=request)
         return self._render(plan.pk)
@@ -205,7 +205,7 @@ class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
 # --- day routes -------------------------------------------------------------------------------
 
-class UnservedSerializer(serializers.Serializer):
+class DayRouteUnservedSerializer(serializers.Serializer):
     visit = serializers.IntegerField()
     customer = serializers.IntegerField()
     why = serializers.CharField()
@@ -217,7 +217,7 @@ class UnservedSerializer(serializers.Serializer):
 
 class DayRouteSerializer(serializers.ModelSerializer):
     rep = IdField(read_only=True)
-    unserved = UnservedSerializer(many=True, read_only=True)
+    unserved = DayRouteUnservedSerializer(many=True, read_only=True)
 
     class Meta:
         model = DayRoute
@@ -238,7 +238,7 @@ class DayRouteDetailSerializer(DayRouteSerializer):
         return list(PlanVisitSerializer(visits, many=True).data)
 
 
-class ComputeSerializer(serializers.Serializer):
+class DayRouteComputeSerializer(serializers.Serializer):
     rep = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     day = serializers.DateField()
 
@@ -275,10 +275,10 @@ class DayRouteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise NotFound
         return Response(self.get_serializer(route).data)
 
-    @extend_schema(request=ComputeSerializer, responses={200: DayRouteDetailSerializer})
+    @extend_schema(request=DayRouteComputeSerializer, responses={200: DayRouteDetailSerializer})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None, filter_backends=[])
     def compute(self, request: Request) -> Response:
-        data = _body(ComputeSerializer, request)
+        data = _body(DayRouteComputeSerializer, request)
         rep = selectors.rep_get(user=request.user, rep_id=data["rep"])
         route = day_route_compute(actor=request.user, rep=rep, day=data["day"], request=request)
         return Response(self.get_serializer(route).data)
