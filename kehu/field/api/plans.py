@@ -119,6 +119,7 @@ def _body(serializer_class: type[serializers.Serializer], request: Request) -> d
 class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Weekly visit plans of the reps the user may see; generated, edited and reviewed through actions."""
 
+    scoped = True
     serializer_class = VisitPlanSerializer
     conflict_serializer = VisitPlanSerializer
     filterset_class = VisitPlanFilter
@@ -255,6 +256,7 @@ class DayRouteFilter(df.FilterSet):
 class DayRouteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Computed day routes of the reps the user may see; the stops are the day's visits in order."""
 
+    scoped = True
     serializer_class = DayRouteSerializer
     filterset_class = DayRouteFilter
     filter_backends = [StrictFilterBackend]
@@ -299,6 +301,7 @@ class FieldProfileSerializer(serializers.ModelSerializer):
 class FieldProfileViewSet(viewsets.GenericViewSet):
     """`field-profiles/{user id}/`: a rep's working days, hours, base point and visit limits."""
 
+    scoped = True
     serializer_class = FieldProfileSerializer
     conflict_serializer = FieldProfileSerializer
     lookup_value_regex = r"[0-9]+"
