@@ -348,6 +348,7 @@ def handover_apply(*, actor: User, handover_id: Any, version: Any, request: Http
         raise ValidationError({"items": [_("The rep has no cards to hand over.")]})
     for user in {i.successor for i in items}:
         _check_successor(actor, rep, user, "items")
+    _end_leaves(actor, rep, request)
     snap = selectors.snapshots([i.customer_id for i in items])
     moved = _reassign_work(rep, {i.customer_id: i.successor for i in items})
     for item in items:
@@ -364,6 +365,18 @@ def handover_apply(*, actor: User, handover_id: Any, version: Any, request: Http
         "kind": "departure", "rep": rep.pk, "customers": len(items), "successors": dict(by_successor),
         "other": moved})
     return handover
+
+
+def _end_leaves(actor: User, rep: User, request: HttpRequest | None) -> None:
+    """A rep who leaves is no longer on leave: the delegate's loans end, and the work lent to the
+    delegate comes back first, so that it moves on to the successors with the rest."""
+    leaves = Handover.objects.select_for_update().filter(
+        rep=rep, kind=HandoverKind.LEAVE, status__in=(HandoverState.APPLIED, HandoverState.ACKNOWLEDGED),
+        ends_on__gte=timezone.localdate())
+    for leave in leaves:
+        detail: dict[str, Any] = {"kind": "leave", "cancelled": True, "by_departure": True, **_end_leave(leave)}
+        _bump(leave, status=HandoverState.CANCELLED)
+        audit_record(actor=actor, action=AuditAction.HANDOVER, obj=leave, request=request, detail=detail)
 
 
 def _reassign_work(rep: User, owner_of: Mapping[int, User]) -> Moved:

@@ -334,3 +334,15 @@ def test_the_cards_history_shows_the_owner_change(world: World):
     entry = customer_history(user=world.mia, customer=card)[0]
     assert entry.user == str(world.mia)
     assert [(c.field, c.old, c.new) for c in entry.changes] == [("owner", str(world.alice), str(world.bob))]
+
+
+def test_a_departure_ends_the_reps_leave_and_the_lent_work_moves_on(world: World):
+    visit = make_visit(world.alice_card, world.alice, TODAY + timedelta(days=1))
+    on_leave = leave(world, delegate=world.mia)
+    assert Visit.objects.get(pk=visit.pk).rep == world.mia
+    handover = departure(world, successors=[world.bob])
+    services.handover_apply(actor=world.mia, handover_id=handover.pk, version=handover.version)
+    on_leave.refresh_from_db()
+    assert on_leave.status == HandoverState.CANCELLED
+    assert AccessGrant.objects.get(grantee=world.mia).status == GrantStatus.REVOKED
+    assert Visit.objects.get(pk=visit.pk).rep == world.bob
