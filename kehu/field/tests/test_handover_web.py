@@ -133,3 +133,12 @@ def test_the_detail_page_does_not_query_per_item(world: World):
     for n in range(8):
         make_customer(f"新店{n}", world.alice, world.beijing)
     assert queries() == few
+
+
+def test_the_new_forms_offer_only_the_managers_team(world: World):
+    for name in ("field:handover-new-leave", "field:handover-new-departure"):
+        page = client_for(world.mia).get(reverse(name))
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert f'value="{world.alice.pk}"' in html and f'value="{world.bob.pk}"' in html
+        assert f'value="{world.carol.pk}"' not in html and f'value="{world.fiona.pk}"' not in html
