@@ -143,3 +143,19 @@ def test_the_review_page_accepts_and_rejects(world: World, clusters: Customer):
     alice = api_as(world.alice)
     alice.force_login(world.alice)
     assert alice.post(f"/field/review/suggestions/{suggestion.pk}/reject/").status_code == 403
+
+
+def test_an_overloaded_rep_gives_a_border_card_to_a_light_neighbour(world: World):
+    """Alice has five weekly cards around Haidian, Bob one monthly card in Chaoyang: the Alice card
+    half-way towards Chaoyang (not inside Bob's cluster) goes to Bob to balance the work."""
+    place(world.alice_card, *_near("haidian", 0, 0))
+    Customer.objects.filter(owner=world.alice).update(tier="A")
+    for n, offset in enumerate((0.003, -0.003, 0.006)):
+        place(make_customer(f"海淀{n}号店", world.alice, world.beijing, tier="A"), *_near("haidian", offset, offset))
+    hd, cy = BEIJING["haidian"], BEIJING["chaoyang"]
+    border = place(make_customer("半路店", world.alice, world.beijing, tier="A"),
+                   hd[0] + 0.55 * (cy[0] - hd[0]), hd[1] + 0.55 * (cy[1] - hd[1]))
+    place(world.bob_card, *_near("chaoyang", 0, 0))
+    made = territory_suggest(actor=world.mia, period_start=START, period_end=END)
+    assert [(s.customer_id, s.to_rep_id) for s in made] == [(border.pk, world.bob.pk)]
+    assert "visits in the period" in made[0].why
