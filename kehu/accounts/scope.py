@@ -300,3 +300,8 @@ def can_hand_over(user: Any, rep: User) -> bool:
 def works_in_field(user: Any) -> bool:
     """Who has a day of visits (the day page, the visit pack): reps and managers."""
     return _is_active(user) and user.role in (Role.REP, Role.MANAGER)
+
+
+def sees_handovers(user: Any) -> bool:
+    """The handover page: those who arrange handovers, and reps who may have some to acknowledge."""
+    return works_in_field(user) or can_review_field_work(user)

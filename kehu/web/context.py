@@ -23,7 +23,7 @@ NAV: list[tuple[str, Any, Any]] = [
     ("field:plans", _("Visit plans"), None),
     ("field:map", _("Map"), None),
     ("field:review", _("Route review"), scope.can_review_field_work),
-    ("field:handovers", _("Handover"), scope.can_review_field_work),
+    ("field:handovers", _("Handover"), scope.sees_handovers),
     ("customers:grants", _("Card loans"), None),
     ("accounts:audit", _("Audit log"), scope.can_read_audit_log),
     ("customers:import-list", _("Import"), scope.can_import),
