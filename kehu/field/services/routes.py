@@ -31,6 +31,7 @@ from kehu.field.selectors.plans import rep_is_visible
 ROUTABLE = (VisitStatus.PLANNED, VisitStatus.CHECKED_IN, VisitStatus.CHECKED_OUT)
 WHY_NO_POSITION = "no_position"
 WHY_NO_TIME = "no_time"
+REFRESH_TIME_LIMIT = 0.3  # seconds per day when a plan edit recomputes the days it touched
 
 
 def why_text(code: str) -> str:
@@ -123,7 +124,7 @@ def _check(actor: Any, rep: User) -> None:
 
 @transaction.atomic
 def day_route_compute(*, actor: Any, rep: User, day: date, request: HttpRequest | None = None,
-                      audit: bool = True) -> DayRoute:
+                      audit: bool = True, time_limit: float | None = None) -> DayRoute:
     """Order the rep's open visits of `day`; write `sequence`, `planned_arrival` and the DayRoute."""
     _check(actor, rep)
     profile = FieldProfile.for_user(rep)
@@ -138,7 +139,7 @@ def day_route_compute(*, actor: Any, rep: User, day: date, request: HttpRequest 
     solved = solve_stops(
         base=base_point(profile), points=[position(v.customer) for v in placed], windows=windows,  # type: ignore[misc]
         service=service, length=day_length(profile), vehicles=1, capacity=None,
-        time_limit=settings.KEHU_ROUTE_TIME_LIMIT,
+        time_limit=settings.KEHU_ROUTE_TIME_LIMIT if time_limit is None else time_limit,
     )
     route = solved.routes[0] if solved.routes else [0, 0]
     arrivals = _arrivals(route, solved, windows, service) if solved.routes else []
@@ -169,6 +170,12 @@ def day_route_compute(*, actor: Any, rep: User, day: date, request: HttpRequest 
 
 
 def day_routes_refresh(*, actor: Any, rep: User, days: set[date], request: HttpRequest | None = None) -> None:
-    """Recompute the routes of days whose visits changed (the plan's edits call this)."""
+    """Recompute the routes of days whose visits changed (the plan's edits call this).
+
+    A day of a dozen stops is solved to optimality well within REFRESH_TIME_LIMIT; the full
+    KEHU_ROUTE_TIME_LIMIT is kept for the on-demand button, so that generating a week (five days)
+    or moving a visit answers quickly.
+    """
+    limit = min(settings.KEHU_ROUTE_TIME_LIMIT, REFRESH_TIME_LIMIT)
     for day in sorted(days):
-        day_route_compute(actor=actor, rep=rep, day=day, request=request, audit=False)
+        day_route_compute(actor=actor, rep=rep, day=day, request=request, audit=False, time_limit=limit)
