@@ -286,3 +286,24 @@ def test_malformed_input_is_a_value_error(kwargs, message):
     durations = kwargs.pop("durations", [[0, 1], [1, 0]])
     with pytest.raises(ValueError, match=message):
         solve(durations, **kwargs)
+
+
+def test_time_limit_is_honoured_with_windows_and_capacity():
+    rng = random.Random(2)
+    points = [(rng.uniform(0, 100), rng.uniform(0, 100)) for _ in range(121)]
+    durations = euclidean(points)
+    windows = [(0, 1000)] + [(s, s + 60) for s in (rng.uniform(0, 800) for _ in range(120))]
+    started = time.perf_counter()
+    result = solve(
+        durations,
+        time_windows=windows,
+        service_times=[0] + [10] * 120,
+        vehicles=10,
+        demands=[0] + [1] * 120,
+        capacity=15,
+        time_limit=0.5,
+    )
+    assert time.perf_counter() - started < 0.5 + 0.35
+    check_schedule(result, durations, windows, [0] + [10] * 120)
+    assert all(len(route) - 2 <= 15 for route in result.routes)
+    assert sorted(served(result) + result.unserved) == list(range(1, 121))
