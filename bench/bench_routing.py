@@ -12,6 +12,9 @@ Sets (data from $KEHU_BENCH_DATA, default ../shared/bench-data beside the projec
   solomon   Solomon VRPTW instances, real Euclidean distances, the file's 25 vehicles and capacity,
             5 s each, minimising total distance; gap to the best known *distance* ("<name>_distance"
             in solomon/BKS.json, found with `solved_with_vehicles` routes). Target: mean gap ≤ 1 %.
+            Some of those values are not tight for real-valued distances: a plan a little shorter
+            (a negative gap) is possible, and is checked feasible here like every other; the
+            summary also gives the mean with negative gaps counted as 0.
   day       A rep's day: 30 stops in a Beijing district (seeded), shop opening hours as windows,
             20 min per visit, haversine × road factor at the configured speed, 1 s limit; wall time
             (median over --repeat seeds), all windows checked, every stop served or reported.
@@ -283,6 +286,8 @@ def summary(name: str, rows: list[dict[str, Any]], limit: float, compared_to: st
         "compared_to": compared_to,
         "instances": rows,
         "mean_gap_pct": round(statistics.mean(gaps), 3) if gaps else None,
+        # A negative gap (a plan shorter than the file's best known, checked feasible here) counted as 0.
+        "mean_gap_pct_no_credit": round(statistics.mean(max(0.0, g) for g in gaps), 3) if gaps else None,
         "max_gap_pct": max(gaps) if gaps else None,
         "total_wall_s": round(sum(r["wall_s"] for r in rows), 2),
         "problems": sum(len(r["problems"]) for r in rows),
@@ -338,11 +343,12 @@ def main(argv: list[str] | None = None) -> int:
         "sets": sets,
     }
     print()
-    print(f"{'set':8} {'limit':>6} {'mean gap':>9} {'max gap':>8} {'wall':>8}  problems")
+    print(f"{'set':8} {'limit':>6} {'mean gap':>9} {'(≥ 0)':>9} {'max gap':>8} {'wall':>8}  problems")
     for name, s in sets.items():
         mean = f"{s['mean_gap_pct']:7.2f} %" if s["mean_gap_pct"] is not None else "      — "
+        clipped = f"{s['mean_gap_pct_no_credit']:7.2f} %" if s["mean_gap_pct_no_credit"] is not None else "      — "
         worst = f"{s['max_gap_pct']:6.2f} %" if s["max_gap_pct"] is not None else "     — "
-        print(f"{name:8} {s['time_limit_s']:5.1f}s {mean} {worst} {s['total_wall_s']:7.1f}s  {s['problems']}")
+        print(f"{name:8} {s['time_limit_s']:5.1f}s {mean} {clipped} {worst} {s['total_wall_s']:7.1f}s  {s['problems']}")
     print(f"load average before {load_before}, after {report['load_average_after']}")
     benchlib.write_report(report, args.out)
     return 1 if any(s["problems"] for s in sets.values()) else 0
