@@ -110,6 +110,40 @@ def _arrivals(route: list[int], solved: Solved, windows: list[tuple[int, int]], 
     return out
 
 
+def _travel(route: list[int], solved: Solved) -> int:
+    return sum(solved.seconds[a][b] for a, b in pairwise(route))
+
+
+def _feasible(route: list[int], solved: Solved, windows: list[tuple[int, int]], service: int, length: int) -> bool:
+    arrivals = _arrivals(route, solved, windows, service)
+    if any(at > windows[stop - 1][1] for stop, at in zip(route[1:-1], arrivals, strict=True)):
+        return False
+    return not arrivals or arrivals[-1] + service + solved.seconds[route[-2]][route[-1]] <= length
+
+
+def tidy(route: list[int], solved: Solved, windows: list[tuple[int, int]], service: int, length: int) -> list[int]:
+    """Among orders with the same travel, prefer the one that reaches its stops earliest.
+
+    The solver only minimises travel; out to the far end and back, several orders cost the same
+    (near → far → middle as much as near → middle → far). Segment reversals that keep the travel
+    and the windows but lower the sum of arrival times are applied until none is left.
+    """
+    best, travel = route, _travel(route, solved)
+    score = sum(_arrivals(best, solved, windows, service))
+    improved = True
+    while improved:
+        improved = False
+        for i in range(1, len(best) - 2):
+            for j in range(i + 1, len(best) - 1):
+                candidate = best[:i] + best[i:j + 1][::-1] + best[j + 1:]
+                if _travel(candidate, solved) > travel or not _feasible(candidate, solved, windows, service, length):
+                    continue
+                candidate_score = sum(_arrivals(candidate, solved, windows, service))
+                if candidate_score < score:
+                    best, score, travel, improved = candidate, candidate_score, _travel(candidate, solved), True
+    return best
+
+
 def _clock(day: date, profile: FieldProfile, offset: int) -> time:
     start = datetime.combine(day, profile.day_starts_at)
     return (start + timedelta(seconds=offset)).time().replace(microsecond=0)
@@ -142,6 +176,7 @@ def day_route_compute(*, actor: Any, rep: User, day: date, request: HttpRequest 
         time_limit=settings.KEHU_ROUTE_TIME_LIMIT if time_limit is None else time_limit,
     )
     route = solved.routes[0] if solved.routes else [0, 0]
+    route = tidy(route, solved, windows, service, day_length(profile))
     arrivals = _arrivals(route, solved, windows, service) if solved.routes else []
     served: dict[int, tuple[int, time]] = {}
     for n, (idx, at) in enumerate(zip(route[1:-1], arrivals, strict=True), start=1):

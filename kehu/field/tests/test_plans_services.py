@@ -216,6 +216,19 @@ def test_points_on_a_line_are_visited_in_line_order(world: Any) -> None:
     assert visits[0].planned_arrival is not None and visits[0].planned_arrival < visits[1].planned_arrival
 
 
+def test_with_a_base_at_one_end_the_nearest_comes_first(world: Any) -> None:
+    profile(world.alice, base_lat=Decimal("39.900000"), base_lng=Decimal("116.300000"))
+    far, near, middle = (place(make_customer(n, world.alice, world.beijing), 39.90, lng)
+                         for n, lng in (("远", 116.34), ("近", 116.31), ("中", 116.32)))
+    for c in (far, near, middle):
+        make_visit(c, world.alice, MON)
+    route = day_route_compute(actor=world.alice, rep=world.alice, day=MON)
+    _route, visits = day_route_for(user=world.alice, rep=world.alice, day=MON)
+    assert [v.customer_id for v in visits] == [near.pk, middle.pk, far.pk]
+    assert 8800 < route.distance_m < 8950  # out to the far end and back: 2 × 0.04° (≈ 3414 m) × 1.3
+    assert route.start_lat == Decimal("39.900000")
+
+
 def test_opening_hours_are_respected_and_unserved_reported(world: Any) -> None:
     profile(world.alice, day_starts_at=time(9, 0), day_ends_at=time(17, 0))
     near, late, closed = (place(make_customer(n, world.alice, world.beijing), 39.90, lng)
