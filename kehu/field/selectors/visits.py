@@ -132,6 +132,14 @@ class Day:
         return [*self.carried, *self.visits]
 
     @property
+    def route_km(self) -> Decimal | None:
+        return (Decimal(self.route.distance_m) / 1000).quantize(Decimal("0.1")) if self.route else None
+
+    @property
+    def travel_minutes(self) -> int | None:
+        return round(self.route.travel_seconds / 60) if self.route else None
+
+    @property
     def done(self) -> int:
         return sum(1 for v in self.visits if v.status == VisitStatus.DONE)
 

@@ -274,3 +274,16 @@ def test_route_map_projects_stops_into_the_box_in_order(world: World):
     single = route_map(visits[:1], None)
     assert single is not None and single.stops == [(1, 260.0, 150.0)]
     assert route_map(visits[1:2], None) is None
+
+
+def test_the_route_totals_and_tomorrows_pack(world: World):
+    from kehu.field.models import DayRoute
+
+    tomorrow = today() + timedelta(days=1)
+    make_visit(world.alice_card, world.alice, tomorrow, sequence=1)
+    DayRoute.objects.create(rep=world.alice, day=tomorrow, distance_m=12345, travel_seconds=1790)
+    alice = client_of(world.alice)
+    page = alice.get(reverse("field:today"), {"day": f"{tomorrow:%Y-%m-%d}"}).content.decode()
+    assert "12.3 km, 30 min on the road" in page
+    pack = alice.get(reverse("field:day-pack"), {"day": f"{tomorrow:%Y-%m-%d}"})
+    assert pack.status_code == 200 and pack.content.startswith(b"%PDF")
