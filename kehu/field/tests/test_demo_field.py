@@ -52,7 +52,7 @@ def test_it_loads_profiles_positions_and_history(demo):  # type: ignore[no-untyp
     assert counts["visits"] == Visit.objects.count() > 0 and counts["reported"] == done.count() > 0
     assert not done.filter(summary="").exists() and not done.filter(checkin_at__isnull=True).exists()
     assert done.filter(planned_on__lt=TODAY).count() == done.count()
-    assert done.filter(is_far=True).count() == counts["far check-ins"]
+    assert Visit.objects.filter(is_far=True).count() == counts["far check-ins"] > 0
     assert Visit.objects.filter(status__in=(VisitStatus.CHECKED_IN, VisitStatus.CHECKED_OUT),
                                 reported_at__isnull=True).count() == counts["unreturned"]
 
