@@ -165,3 +165,12 @@ def test_lists_do_not_query_per_plan(world: Any) -> None:
             services.visit_plan_generate(actor=rep, rep=rep, week_start=WEEK + timedelta(days=7 * week))
     services.visit_plan_generate(actor=world.bob, rep=world.bob, week_start=WEEK)
     assert counts() == one
+
+
+def test_open_a_week_goes_to_its_monday(world: Any) -> None:
+    mia = client_for(world.mia)
+    r = mia.get("/field/plans/open/", {"rep": world.alice.pk, "week": "2030-01-09"})
+    assert r.status_code == 302 and r["Location"] == week_url(world.alice)
+    assert mia.get("/field/plans/open/", {"rep": world.carol.pk, "week": "2030-01-09"}).status_code == 404
+    assert mia.get("/field/plans/open/", {"rep": "x", "week": "2030-01-09"}).status_code == 404
+    assert client_for(world.alice).get("/field/plans/open/", {"week": "2030-01-10"})["Location"] == week_url(world.alice)

@@ -6,6 +6,7 @@ from kehu.field.views import plans as views
 
 urlpatterns = [
     path("plans/", views.plan_index, name="plans"),
+    path("plans/open/", views.plan_open, name="plan-open"),
     path("plans/<int:rep_id>/<str:week>/", views.plan_week, name="plan-week"),
     path("plans/<int:rep_id>/<str:week>/generate/", views.plan_generate, name="plan-generate"),
     path("plans/do/<int:pk>/<str:action>/", views.plan_action, name="plan-action"),

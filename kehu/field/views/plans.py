@@ -81,6 +81,16 @@ def plan_index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @domain_errors
+def plan_open(request: HttpRequest) -> HttpResponse:
+    """The "open a week" form: any day of the week picks its Monday."""
+    day = parse_day(request.GET.get("week", "")) or this_monday()
+    rep = selectors.rep_get(user=request.user, rep_id=request.GET.get("rep") or request.user.pk)
+    return redirect(_week_url(rep.pk, day - timedelta(days=day.weekday())))
+
+
+@login_required
+@require_GET
+@domain_errors
 def plan_week(request: HttpRequest, rep_id: int, week: str) -> HttpResponse:
     rep = selectors.rep_get(user=request.user, rep_id=rep_id)
     week_start = _monday(week)
