@@ -22,6 +22,7 @@ NAV: list[tuple[str, Any, Any]] = [
     ("field:today", _("Today's visits"), scope.works_in_field),
     ("field:plans", _("Visit plans"), None),
     ("field:map", _("Map"), None),
+    ("field:unreturned", _("Unreturned visits"), scope.can_review_field_work),
     ("field:review", _("Route review"), scope.can_review_field_work),
     ("field:handovers", _("Handover"), scope.sees_handovers),
     ("customers:grants", _("Card loans"), None),

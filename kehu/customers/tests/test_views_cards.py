@@ -346,8 +346,8 @@ def test_every_tab_renders_alone_for_htmx_and_in_the_page(client, world, tab):
 def test_placeholder_tabs_say_when_they_arrive(client, world):
     client.force_login(world.alice)
     assert (
-        "field-work module"
-        in client.get(detail(world.alice_card, "visits"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        "channels module"
+        in client.get(detail(world.alice_card, "channel"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     )
 
 
