@@ -78,6 +78,7 @@ def test_a_week_is_generated_edited_submitted_and_approved(page: Any, settings: 
 
     log_in(page, "mia")
     page.goto(f"{page.base_url}/field/plans/")
+    shot(page, "plans-index")
     page.locator(f"a[href$='/field/plans/{world.alice.pk}/{WEEK.isoformat()}/']").first.click()
     page.locator("form[action$='/approve/'] button").click()
     expect(page.locator("form[action$='/approve/']")).to_have_count(0)
