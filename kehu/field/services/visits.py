@@ -27,6 +27,7 @@ from kehu.customers.models import Customer, GeoPrecision
 from kehu.customers.services import customer_update
 from kehu.field.models import Visit, VisitOutcome, VisitPurpose, VisitReason, VisitStatus
 from kehu.field.routing.matrix import haversine_m
+from kehu.field.services.routes import day_routes_refresh
 
 # Card fields a rep updates from what they saw on a visit (the report form's "card" part).
 REPORT_CARD_FIELDS: tuple[str, ...] = (
@@ -159,6 +160,9 @@ def visit_create(
     )
     audit_record(actor=actor, action=AuditAction.CREATE, obj=visit, request=request,
                  detail={"customer": customer.pk, "planned_on": f"{day:%Y-%m-%d}", "ad_hoc": True})
+    # The day's route takes the new stop in (or lists it as not fitting), as a plan edit does.
+    day_routes_refresh(actor=actor, rep=actor, days={day}, request=request)
+    visit.refresh_from_db()
     return visit
 
 
