@@ -192,6 +192,11 @@ SPECTACULAR_SETTINGS = {
         "SuggestionStatusEnum": "kehu.sales.models.credit.SuggestionStatus",
         "CollectionStatusEnum": "kehu.sales.models.receivables.CollectionStatus",
         "PaymentKindEnum": "kehu.sales.models.receivables.PaymentKind",
+        "VisitStatusEnum": "kehu.field.models.visits.VisitStatus",
+        "VisitPlanStatusEnum": "kehu.field.models.visits.PlanState",
+        "TerritorySuggestionStatusEnum": "kehu.field.models.territory.SuggestionState",
+        "HandoverStatusEnum": "kehu.field.models.handover.HandoverState",
+        "HandoverKindEnum": "kehu.field.models.handover.HandoverKind",
     },
 }
 
