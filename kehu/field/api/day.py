@@ -10,6 +10,7 @@ from typing import Any
 
 import django_filters as df
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -95,8 +96,8 @@ class ReportSerializer(serializers.Serializer):
                                                default=0)
     next_steps = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
     next_visit_on = serializers.DateField(required=False, allow_null=True, default=None)
-    card = serializers.DictField(required=False, default=dict, help_text=gettext_lazy(
-        "Card fields seen on the visit: " + ", ".join(services.REPORT_CARD_FIELDS) + "."))
+    card = serializers.DictField(required=False, default=dict, help_text=format_lazy(
+        gettext_lazy("Card fields seen on the visit: {fields}."), fields=", ".join(services.REPORT_CARD_FIELDS)))
     version = serializers.IntegerField(min_value=0, max_value=MAX_ID)
     card_version = serializers.IntegerField(min_value=0, max_value=MAX_ID, required=False, allow_null=True,
                                             help_text=gettext_lazy("The card's version you read; required with `card`."))

@@ -26,12 +26,12 @@ from kehu.field.models import Visit
 from kehu.field.selectors import map as selectors
 
 CUSTOMERS_RESPONSE = inline_serializer("MapCustomers", {
-    "datum": serializers.CharField(help_text="Always wgs84."),
+    "datum": serializers.CharField(help_text=_("Always wgs84.")),
     "columns": serializers.ListField(child=serializers.CharField()),
-    "rows": serializers.ListField(child=serializers.ListField(), help_text="One array per plotted card, in `columns` order."),
+    "rows": serializers.ListField(child=serializers.ListField(), help_text=_("One array per plotted card, in `columns` order.")),
     "total": serializers.IntegerField(),
     "plotted": serializers.IntegerField(),
-    "unplaced": serializers.IntegerField(help_text="Cards without a position (or only a province's)."),
+    "unplaced": serializers.IntegerField(help_text=_("Cards without a position (or only a province's).")),
 })
 HEAT_RESPONSE = inline_serializer("MapHeat", {
     "datum": serializers.CharField(),

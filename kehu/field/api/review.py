@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -110,7 +111,7 @@ class GenerateSerializer(serializers.Serializer):
     period = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM")
     quarter = serializers.CharField(required=False, allow_blank=True, help_text="YYYYQn")
     reps = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                 help_text="Only these reps (of those the user reviews).")
+                                 help_text=gettext_lazy("Only these reps (of those the user reviews)."))
 
 
 @extend_schema_view(list=extend_schema(parameters=[
