@@ -13,6 +13,12 @@
     var target = event.target.closest ? event.target : null;
     if (!target) return;
 
+    // One navigation menu open at a time; a click elsewhere closes it.
+    var menu = target.closest("[data-nav-menu]");
+    document.querySelectorAll("[data-nav-menu][open]").forEach(function (open) {
+      if (open !== menu) open.removeAttribute("open");
+    });
+
     if (target.closest("[data-print]")) {
       window.print();
       return;
