@@ -77,6 +77,7 @@ class HistoryDrafter:
         self.speed = settings.KEHU_TRAVEL_SPEED_KMH * 1000 / 3600
         self.far = settings.KEHU_CHECKIN_FAR_METRES
         self.points: dict[int, Point] = {}
+        self.teams_with_unreturned: set[int] = set()
 
     def _plan(self, plans: dict[date, VisitPlan], rep: User, manager: User, day: date) -> VisitPlan:
         week = monday(day)
@@ -115,6 +116,9 @@ class HistoryDrafter:
     def rep(self, rep: User, manager: User, profile: FieldProfile, cards: list[Customer]) -> None:
         """Draft the rep's history up to yesterday and pick today's cards."""
         rng = self.rng
+        # Every manager finds something on the unreturned-visits page: the team's first rep always leaves some.
+        first_of_team = manager.pk not in self.teams_with_unreturned
+        self.teams_with_unreturned.add(manager.pk)
         base = (float(profile.base_lat), float(profile.base_lng))
         start = self.today - timedelta(days=HISTORY_DAYS)
         self.points.update((c.pk, point(c)) for c in cards)
@@ -130,7 +134,7 @@ class HistoryDrafter:
             picks = self.order(base, self._pick(day, cards, due))
             if picks:
                 self._day(rep, profile, base, day, picks, due, self._plan(plans, rep, manager, day),
-                          unreturned=day == last_day and rng.random() < 0.6)
+                          unreturned=day == last_day and (first_of_team or rng.random() < 0.6))
         self._plan(plans, rep, manager, self.today)
         self.drafts.today_picks[rep.pk] = self.order(base, self._pick(self.today, cards, due))
         plan = plans[monday(self.today)]
