@@ -28,6 +28,20 @@ class NotFound(Exception):
     """The object does not exist or is not visible to the asking user (the same answer)."""
 
 
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: Any) -> int:
+    """A URL or body id as an int; anything else (or out of the database's range) is 'not found'."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        raise NotFound from None
+    if not 1 <= number <= MAX_ID:
+        raise NotFound
+    return number
+
+
 class Forbidden(Exception):
     """The user may see the object but may not do this to it."""
 

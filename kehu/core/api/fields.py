@@ -14,20 +14,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kehu.core.errors import NotFound
+from kehu.core.errors import MAX_ID, parse_id
 
-MAX_ID = 2**63 - 1
-
-
-def parse_id(value: Any) -> int:
-    """A URL or body id as an int; anything else (or out of the database's range) is 'not found'."""
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        raise NotFound from None
-    if not 1 <= number <= MAX_ID:
-        raise NotFound
-    return number
+__all__ = ["MAX_ID", "IdField", "parse_id", "refuse_unknown_fields", "validated_body"]
 
 
 def refuse_unknown_fields(data: Any, known: Iterable[str]) -> None:
@@ -37,6 +26,14 @@ def refuse_unknown_fields(data: Any, known: Iterable[str]) -> None:
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise ValidationError({str(name)[:100]: [_("Unknown field.")] for name in unknown})
+
+
+def validated_body(serializer_class: type[serializers.Serializer], request: Any, **kwargs: Any) -> dict[str, Any]:
+    """The request body checked by `serializer_class`: unknown fields refused, errors as 400."""
+    body = serializer_class(data=request.data, **kwargs)
+    refuse_unknown_fields(request.data, body.fields)
+    body.is_valid(raise_exception=True)
+    return dict(body.validated_data)
 
 
 @extend_schema_field(OpenApiTypes.INT)

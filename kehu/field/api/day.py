@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from kehu.core.api.fields import MAX_ID, IdField, IdFilter, parse_id, refuse_unknown_fields
+from kehu.core.api.fields import MAX_ID, IdField, IdFilter, parse_id, refuse_unknown_fields, validated_body
 from kehu.core.api.filters import StrictFilterBackend
 from kehu.customers.api.serializers import CustomerSerializer
 from kehu.customers.models import Customer
@@ -120,12 +120,6 @@ class VisitFilter(df.FilterSet):
         fields: list[str] = []
 
 
-def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    body = serializer_class(data=request.data)
-    refuse_unknown_fields(request.data, body.fields)
-    body.is_valid(raise_exception=True)
-    return dict(body.validated_data)
-
 
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Visits of the customers the asking user may see. Invisible visits answer 404, like missing ones."""
@@ -165,21 +159,21 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=PositionSerializer, responses={200: VisitSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request: Request, pk: str) -> Response:
-        data = _body(PositionSerializer, request)
+        data = validated_body(PositionSerializer, request)
         visit = services.visit_check_in(actor=request.user, visit_id=parse_id(pk), request=request, **data)
         return self._render(visit.pk)
 
     @extend_schema(request=CheckOutSerializer, responses={200: VisitSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request: Request, pk: str) -> Response:
-        data = _body(CheckOutSerializer, request)
+        data = validated_body(CheckOutSerializer, request)
         visit = services.visit_check_out(actor=request.user, visit_id=parse_id(pk), request=request, **data)
         return self._render(visit.pk)
 
     @extend_schema(request=ReportSerializer, responses={200: VisitSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def report(self, request: Request, pk: str) -> Response:
-        data = _body(ReportSerializer, request)
+        data = validated_body(ReportSerializer, request)
         card, version, card_version = data.pop("card"), data.pop("version"), data.pop("card_version", None)
         visit = services.visit_report(actor=request.user, visit_id=parse_id(pk), report=data, card_changes=card,
                                       version=version, card_version=card_version, request=request)
@@ -188,7 +182,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=SetPositionSerializer, responses={200: VisitSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"], url_path="set-position")
     def set_position(self, request: Request, pk: str) -> Response:
-        data = _body(SetPositionSerializer, request)
+        data = validated_body(SetPositionSerializer, request)
         services.visit_set_card_position(actor=request.user, visit_id=parse_id(pk), request=request, **data)
         return self._render(parse_id(pk))
 

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from kehu.core.api.fields import MAX_ID, IdField, IdFilter, parse_id, refuse_unknown_fields
+from kehu.core.api.fields import MAX_ID, IdField, IdFilter, parse_id, refuse_unknown_fields, validated_body
 from kehu.core.api.filters import StrictFilterBackend
 from kehu.core.errors import NotFound
 from kehu.field.models import DayRoute, FieldProfile, PlanState, Visit, VisitPlan
@@ -109,12 +109,6 @@ class VisitPlanFilter(df.FilterSet):
         fields: list[str] = []
 
 
-def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    body = serializer_class(data=request.data)
-    refuse_unknown_fields(request.data, body.fields)
-    body.is_valid(raise_exception=True)
-    return dict(body.validated_data)
-
 
 class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Weekly visit plans of the reps the user may see; generated, edited and reviewed through actions."""
@@ -149,14 +143,14 @@ class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(request=VisitPlanGenerateSerializer, responses={200: VisitPlanSerializer, 409: CONFLICT})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None, filter_backends=[])
     def generate(self, request: Request) -> Response:
-        data = _body(VisitPlanGenerateSerializer, request)
+        data = validated_body(VisitPlanGenerateSerializer, request)
         rep = selectors.rep_get(user=request.user, rep_id=data["rep"])
         plan = services.visit_plan_generate(actor=request.user, rep=rep, week_start=data["week_start"],
                                             version=data.get("version"), request=request)
         return self._render(plan.pk)
 
     def _act(self, request: Request, pk: str, run: Any, **extra: Any) -> Response:
-        data = _body(VisitPlanActionSerializer, request)
+        data = validated_body(VisitPlanActionSerializer, request)
         plan = run(actor=request.user, plan=self._plan(pk), version=data["version"], request=request,
                    **{name: data[field] for name, field in extra.items()})
         return self._render(plan.pk)
@@ -180,7 +174,7 @@ class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def add(self, request: Request, pk: str) -> Response:
         plan = self._plan(pk)
-        data = _body(VisitPlanAddSerializer, request)
+        data = validated_body(VisitPlanAddSerializer, request)
         services.visit_plan_add(actor=request.user, plan=plan, customer_id=data["customer"], day=data["day"],
                                 version=data["version"], request=request)
         return self._render(plan.pk)
@@ -189,7 +183,7 @@ class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def remove(self, request: Request, pk: str) -> Response:
         plan = self._plan(pk)
-        data = _body(VisitPlanRemoveSerializer, request)
+        data = validated_body(VisitPlanRemoveSerializer, request)
         services.visit_plan_remove(actor=request.user, plan=plan, visit_id=data["visit"], version=data["version"],
                                    request=request)
         return self._render(plan.pk)
@@ -198,7 +192,7 @@ class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: str) -> Response:
         plan = self._plan(pk)
-        data = _body(VisitPlanMoveSerializer, request)
+        data = validated_body(VisitPlanMoveSerializer, request)
         services.visit_plan_move(actor=request.user, plan=plan, visit_id=data["visit"], day=data["day"],
                                  version=data["version"], request=request)
         return self._render(plan.pk)
@@ -280,7 +274,7 @@ class DayRouteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=DayRouteComputeSerializer, responses={200: DayRouteDetailSerializer})
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None, filter_backends=[])
     def compute(self, request: Request) -> Response:
-        data = _body(DayRouteComputeSerializer, request)
+        data = validated_body(DayRouteComputeSerializer, request)
         rep = selectors.rep_get(user=request.user, rep_id=data["rep"])
         route = day_route_compute(actor=request.user, rep=rep, day=data["day"], request=request)
         return Response(self.get_serializer(route).data)

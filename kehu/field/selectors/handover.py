@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from kehu.accounts import scope
 from kehu.accounts.models import Role, User
-from kehu.core.errors import NotFound
+from kehu.core.errors import NotFound, parse_id
 from kehu.customers.models import Customer
 from kehu.field.models import FieldProfile, Handover, HandoverItem, HandoverState, Visit, VisitStatus
 from kehu.field.routing.matrix import haversine_m
@@ -26,15 +26,6 @@ LAST_VISITS = 3
 SUCCESSOR_ROLES = (Role.REP, Role.MANAGER)
 AWAITING = (HandoverState.APPLIED,)
 
-
-def _check_id(value: Any) -> int:
-    try:
-        pk = int(str(value))
-    except (TypeError, ValueError):
-        raise NotFound from None
-    if not 0 < pk < 2**63:
-        raise NotFound
-    return pk
 
 
 def handover_queryset(*, user: Any) -> QuerySet[Handover]:
@@ -48,7 +39,7 @@ def handover_queryset(*, user: Any) -> QuerySet[Handover]:
 
 
 def handover_get(*, user: Any, handover_id: Any) -> Handover:
-    handover = handover_queryset(user=user).filter(pk=_check_id(handover_id)).first()
+    handover = handover_queryset(user=user).filter(pk=parse_id(handover_id)).first()
     if handover is None:
         raise NotFound
     return handover

@@ -14,18 +14,8 @@ from django.db.models import F, QuerySet
 
 from kehu.accounts.models import User
 from kehu.accounts.scope import users_visible_q
-from kehu.core.errors import NotFound
+from kehu.core.errors import NotFound, parse_id
 from kehu.field.models import DayRoute, PlanState, Visit, VisitPlan, VisitStatus
-
-
-def _check_id(value: Any) -> int:
-    try:
-        pk = int(str(value))
-    except (TypeError, ValueError):
-        raise NotFound from None
-    if not 0 < pk < 2**63:  # out of the database's range: as missing
-        raise NotFound
-    return pk
 
 
 def visible_reps(*, user: Any) -> QuerySet[User]:
@@ -37,7 +27,7 @@ def visible_reps(*, user: Any) -> QuerySet[User]:
 
 def rep_get(*, user: Any, rep_id: Any) -> User:
     """The rep with this id if `user` may see them; NotFound otherwise."""
-    pk = _check_id(rep_id)
+    pk = parse_id(rep_id)
     q = users_visible_q(user)
     users = User.objects.select_related("org_unit")
     rep = (users if q is None else users.filter(q)).filter(pk=pk).first()
@@ -80,7 +70,7 @@ def plan_queryset(*, user: Any) -> QuerySet[VisitPlan]:
 
 
 def plan_get(*, user: Any, plan_id: Any) -> VisitPlan:
-    pk = _check_id(plan_id)
+    pk = parse_id(plan_id)
     plan = plan_queryset(user=user).filter(pk=pk).first()
     if plan is None:
         raise NotFound

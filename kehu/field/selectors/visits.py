@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from kehu.accounts import scope
 from kehu.accounts.models import User
-from kehu.core.errors import NotFound
+from kehu.core.errors import NotFound, parse_id
 from kehu.customers.models import Contact, Customer
 from kehu.customers.search import normalise_query
 from kehu.customers.selectors import contact_mask, customer_mask
@@ -33,22 +33,13 @@ CARD_VISITS = 50
 UNRETURNED_LIMIT = 500
 
 
-def _check_id(value: Any) -> int:
-    try:
-        pk = int(str(value))
-    except (TypeError, ValueError):
-        raise NotFound from None
-    if not 0 < pk < 2**63:
-        raise NotFound
-    return pk
-
 
 def visit_queryset(*, user: Any) -> QuerySet[Visit]:
     return Visit.objects.visible_to(user).select_related("customer", "rep")
 
 
 def visit_get(*, user: Any, visit_id: Any) -> Visit:
-    visit = visit_queryset(user=user).filter(pk=_check_id(visit_id)).first()
+    visit = visit_queryset(user=user).filter(pk=parse_id(visit_id)).first()
     if visit is None:
         raise NotFound
     return visit
@@ -92,7 +83,7 @@ def _day_scope(user: Any) -> QuerySet[Visit]:
 
 def day_visit_get(*, user: Any, visit_id: Any) -> Visit:
     """One visit of the user's day (or still carried); any other visit is not found, even a visible one."""
-    visit = _day_scope(user).select_related("customer", "rep").filter(pk=_check_id(visit_id)).first()
+    visit = _day_scope(user).select_related("customer", "rep").filter(pk=parse_id(visit_id)).first()
     if visit is None:
         raise NotFound
     return visit

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts import scope
 from kehu.accounts.audit import audit_record
 from kehu.accounts.models import AuditAction, User
-from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
+from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_id, parse_version
 from kehu.customers.models import Customer, GeoPrecision
 from kehu.customers.services import customer_update
 from kehu.field.models import Visit, VisitOutcome, VisitPurpose, VisitReason, VisitStatus
@@ -44,21 +44,12 @@ def far_metres() -> int:
     return int(getattr(settings, "KEHU_CHECKIN_FAR_METRES", 300))
 
 
-def _check_id(value: Any) -> int:
-    try:
-        pk = int(str(value))
-    except (TypeError, ValueError):
-        raise NotFound from None
-    if not 0 < pk < 2**63:
-        raise NotFound
-    return pk
-
 
 def _locked(actor: User, visit_id: Any) -> Visit:
     """The visit, locked, if the actor sees it; only its own rep may work on it."""
     visit = (
         Visit.objects.visible_to(actor).select_for_update().select_related("customer")
-        .filter(pk=_check_id(visit_id)).first()
+        .filter(pk=parse_id(visit_id)).first()
     )
     if visit is None:
         raise NotFound
@@ -137,7 +128,7 @@ def visit_create(
     request: HttpRequest | None = None,
 ) -> Visit:
     """An ad-hoc visit of the actor to one of their visible cards, today or a later day."""
-    customer = Customer.objects.visible_to(actor).filter(pk=_check_id(customer_id)).first()
+    customer = Customer.objects.visible_to(actor).filter(pk=parse_id(customer_id)).first()
     if customer is None:
         raise NotFound
     if not scope.works_in_field(actor) or not scope.can_visit(actor, customer):

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from kehu.core.api.fields import MAX_ID, IdField, IdFilter, parse_id, refuse_unknown_fields
+from kehu.core.api.fields import MAX_ID, IdField, IdFilter, parse_id, validated_body
 from kehu.core.api.filters import StrictFilterBackend
 from kehu.core.api.pagination import CursorPagination
 from kehu.core.errors import NotFound
@@ -207,12 +207,6 @@ class CollectionFilter(df.FilterSet):
         return queryset.filter(due_on__gte=start, due_on__lte=date.fromordinal(start.toordinal() + 6))
 
 
-def _body(serializer_class: type[serializers.Serializer], request: Request, **kwargs: Any) -> dict[str, Any]:
-    body = serializer_class(data=request.data, **kwargs)
-    refuse_unknown_fields(request.data, body.fields)
-    body.is_valid(raise_exception=True)
-    return dict(body.validated_data)
-
 
 # --- viewsets ---------------------------------------------------------------------------------------
 
@@ -238,7 +232,7 @@ class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=PaymentInSerializer, responses={201: PaymentSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _body(PaymentInSerializer, request)
+        data = validated_body(PaymentInSerializer, request)
         allocate: Any = data.pop("allocate")
         listed = data.pop("allocations", None) or []
         if allocate == "hand":
@@ -251,7 +245,7 @@ class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def void(self, request: Request, pk: str) -> Response:
         """Undo an entry made by mistake: allocations taken back, money-in reversed, the row deleted (audited)."""
-        data = _body(VoidSerializer, request)
+        data = validated_body(VoidSerializer, request)
         refunds.payment_void(actor=request.user, payment_id=parse_id(pk), reason=data["reason"], request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -283,7 +277,7 @@ class AllocationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=AllocationCreateSerializer, responses={201: AllocationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _body(AllocationCreateSerializer, request)
+        data = validated_body(AllocationCreateSerializer, request)
         allocation = money.allocation_create(
             actor=request.user, payment_id=data["payment"], order_id=data["order"], amount=data["amount"], request=request
         )
@@ -358,7 +352,7 @@ class CollectionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=CollectionCreateSerializer, responses={201: CollectionSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _body(CollectionCreateSerializer, request)
+        data = validated_body(CollectionCreateSerializer, request)
         row = coll.collection_create(actor=request.user, customer=data.pop("customer"), request=request, **data)
         return Response(self._render(row.pk), status=status.HTTP_201_CREATED)
 
@@ -367,7 +361,7 @@ class CollectionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         fixed = set(request.data) & set(CollectionSerializer.Meta.read_only_fields) if isinstance(request.data, dict) else set()
         if fixed:
             raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(fixed)})
-        data = _body(CollectionSerializer, request, partial=kwargs.get("partial", False))
+        data = validated_body(CollectionSerializer, request, partial=kwargs.get("partial", False))
         version = data.pop("version", None)
         coll.collection_update(actor=request.user, collection_id=current.pk, data=data, version=version, request=request)
         return Response(self._render(current.pk))
