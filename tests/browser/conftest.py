@@ -45,6 +45,20 @@ def _flushable_audit_log(transactional_db: Any) -> Iterator[None]:
     remove_append_only_triggers(connection)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _database_as_before(django_db_blocker: Any) -> Iterator[None]:
+    """The flush after live-server tests empties the rows the sales migrations seeded; seed them again."""
+    yield
+    from django.db import connection
+
+    from kehu.accounts.db_triggers import install_append_only_triggers
+    from kehu.sales.tests.test_plans_concurrency import reseed_migrated_rows
+
+    with django_db_blocker.unblock():
+        reseed_migrated_rows()
+        install_append_only_triggers(connection)
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})

@@ -10,17 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from kehu.customers.models import Customer
-from kehu.testing import PASSWORD, World
+from kehu.testing import World
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Any, username: str) -> None:
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def test_a_wrong_password_is_refused_and_the_ui_is_chinese(page: Any, world: World):

@@ -5,8 +5,6 @@ so the test survives translation."""
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,33 +12,11 @@ from playwright.sync_api import expect
 
 from kehu.customers.models import Customer
 from kehu.field.models import Handover, HandoverState
-from kehu.testing import PASSWORD, World, make_customer
+from kehu.testing import World, make_customer
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("KEHU_SCREENSHOTS", "")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _database_as_before(django_db_blocker: Any) -> Iterator[None]:
-    """The flush after these tests empties the rows the sales migrations seeded; seed them again."""
-    yield
-    from django.db import connection
-
-    from kehu.accounts.db_triggers import install_append_only_triggers
-    from kehu.sales.tests.test_plans_concurrency import reseed_migrated_rows
-
-    with django_db_blocker.unblock():
-        reseed_migrated_rows()
-        install_append_only_triggers(connection)
-
-
-def log_in(page: Any, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def shot(page: Any, name: str) -> None:

@@ -20,7 +20,8 @@ from kehu.field.models import FieldProfile
 from kehu.field.selectors.map import heat_since
 from kehu.field.testing import BEIJING, make_visit, place
 from kehu.sales.models import CustomerMonth
-from kehu.testing import PASSWORD, World, make_customer
+from kehu.testing import World, make_customer
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DAY = date(2026, 11, 20)
@@ -30,20 +31,6 @@ SHOTS = os.environ.get("KEHU_SCREENSHOTS", "")
 def shot(page: Any, name: str) -> None:
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _database_as_before(django_db_blocker: Any) -> Iterator[None]:
-    """The flush after these tests empties the rows the migrations seeded; seed them again."""
-    yield
-    from django.db import connection
-
-    from kehu.accounts.db_triggers import install_append_only_triggers
-    from kehu.sales.tests.test_plans_concurrency import reseed_migrated_rows
-
-    with django_db_blocker.unblock():
-        reseed_migrated_rows()
-        install_append_only_triggers(connection)
 
 
 @pytest.fixture
@@ -56,15 +43,6 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     tab.base_url = live_server.url
     yield tab
     context.close()
-
-
-def log_in(page: Any, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -14,34 +13,12 @@ from playwright.sync_api import expect
 
 from kehu.field.models import FieldProfile, PlanState, Visit, VisitPlan
 from kehu.field.testing import BEIJING, place
-from kehu.testing import PASSWORD, World, make_customer
+from kehu.testing import World, make_customer
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("KEHU_SCREENSHOTS", "")
 WEEK = date(2030, 1, 7)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _database_as_before(django_db_blocker: Any) -> Iterator[None]:
-    """The flush after these tests empties the rows the sales migrations seeded; seed them again."""
-    yield
-    from django.db import connection
-
-    from kehu.accounts.db_triggers import install_append_only_triggers
-    from kehu.sales.tests.test_plans_concurrency import reseed_migrated_rows
-
-    with django_db_blocker.unblock():
-        reseed_migrated_rows()
-        install_append_only_triggers(connection)
-
-
-def log_in(page: Any, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def shot(page: Any, name: str) -> None:

@@ -14,8 +14,7 @@ from playwright.sync_api import expect
 
 from kehu.customers.models import Customer, ImportJob
 from kehu.testing import World
-
-from .test_cards import log_in
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

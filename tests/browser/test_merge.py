@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from kehu.customers.models import Contact, Customer
 from kehu.testing import World, make_customer
-from tests.browser.test_cards import log_in
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,7 +14,7 @@ from kehu.customers.models import Customer
 from kehu.sales.models import CreditHold, HoldStatus, Order, OrderStatus
 from kehu.sales.testing import make_product
 from kehu.testing import World
-from tests.browser.test_cards import log_in
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
