@@ -1,20 +1,14 @@
-"""What field work contributes to the card app: the Visits tab, merge row builders, the demo step.
+"""What field work contributes to the card app: the Visits tab, the merge step, the demo step.
 
-Each part registers itself here so the customers app never imports field work.
+Each part registers itself with the customers app here, so the customers app never imports field work.
 """
 
 from __future__ import annotations
 
-import importlib
-
 
 def register() -> None:
-    for module in ("kehu.field.tabs", "kehu.field.merge", "kehu.field.demo.hook"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        if hasattr(mod, "register"):
-            mod.register()
+    from kehu.field import merge, tabs
+    from kehu.field.demo import hook  # noqa: F401  (registers the field step of `kehu demo` on import)
+
+    tabs.register()
+    merge.register()
