@@ -1,6 +1,6 @@
 """Customer import engine: spreadsheets in, cards out (see docs/architecture.md, "Import").
 
-The UI and API code against these names (the contract: /work/import-interface.md).
+The UI and API code against these names.
 """
 
 from kehu.customers.imports.errors import ImportFileError

@@ -1,7 +1,7 @@
 """The route review: per rep and period, working days, visits planned and done, due visits missed,
 distance and time per day, customers per day, the share of time spent travelling.
 
-Definitions (docs: notes/review.md):
+Definitions (docs/architecture.md, "Route and territory review"):
 - a *field day* is a day with at least one visit checked in or reported;
 - *working days* are the days of the period (up to today) on the rep's profile working days;
 - *planned* counts the period's non-cancelled visits, *done* the reported ones;

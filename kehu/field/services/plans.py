@@ -1,6 +1,6 @@
 """Weekly visit plans: generate a rep's week, edit it (add, remove, move), submit, approve, return.
 
-Decisions (see /work/notes/plans.md):
+Decisions (docs/architecture.md, "Weekly plans and day routes"):
 - Candidates come in priority order (due, overdue money, planned collection, behind plan, stale,
   prospect); each card appears once, under its highest reason. Only as many candidates as the
   week has slots (working days × visits a day, less visits already there) go to the solver, so a

@@ -1,7 +1,7 @@
 """Territory suggestions: move a card to a neighbouring rep when it sits among that rep's customers
 or when its rep is overloaded next to a lighter one; applied only when a manager accepts.
 
-How the suggester decides (docs: notes/review.md):
+How the suggester decides (docs/architecture.md, "Route and territory review"):
 - a rep's *centre* is the median of their positioned cards (their profile's base when they have none);
 - a rep's *workload* is the visits their live cards need in the period by cadence (days / every);
 - reps are *neighbours* when their centres are within NEIGHBOUR_M of each other;
