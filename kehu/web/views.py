@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from kehu.accounts import scope
 from kehu.accounts.models import AccessGrant, GrantStatus, User
 from kehu.customers.models import Customer
+from kehu.field.selectors.dashboard import field_numbers
 
 
 def _url(name: str, query: str = "") -> str:
@@ -33,6 +34,7 @@ def dashboard_numbers(user: User) -> dict[str, Any]:
         "stale_cards": visible.stale().count(),
         "my_pending_loans": AccessGrant.objects.filter(grantee=user, status=GrantStatus.PENDING).count(),
         "loans_to_decide": waiting.count() if decidable is None else waiting.filter(decidable).count(),
+        **field_numbers(user),
     }
 
 
@@ -46,5 +48,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "stale_cards": _url("customers:list", "stale=true"),
         "loans": _url("customers:grants"),
         "create": _url("customers:create") if scope.can_create(user) else "",
+        "today": _url("field:today"),
+        "unreturned": _url("field:unreturned"),
+        "handovers": _url("field:handovers"),
     }
     return render(request, "web/home.html", {"numbers": dashboard_numbers(user), "links": links})

@@ -73,6 +73,10 @@ def test_home_counts_the_reps_own_cards_stale_cards_and_pending_loans(client, wo
         "stale_cards": 1,
         "my_pending_loans": 1,
         "loans_to_decide": 0,
+        "today_visits": 0,
+        "today_reported": 0,
+        "unreturned": None,
+        "to_acknowledge": 0,
     }
 
 
