@@ -129,7 +129,7 @@ class Visit(models.Model):
     plan = models.ForeignKey(
         VisitPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits", verbose_name=_("plan")
     )
-    planned_on = models.DateField(_("planned for"))
+    planned_on = models.DateField(_("visit day"))
     sequence = models.PositiveSmallIntegerField(_("stop"), null=True, blank=True)
     planned_arrival = models.TimeField(_("planned arrival"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=16, choices=VisitReason.choices, default=VisitReason.MANUAL)
