@@ -251,7 +251,6 @@ def can_approve_plan(user: Any, customer: Customer) -> bool:
     return user.role == Role.MANAGER and _in_subtree(user, customer)
 
 
-
 # --- Field work (kehu.field) ----------------------------------------------------------------------
 FIELD_REVIEW_ROLES = frozenset({Role.MANAGER, Role.DIRECTOR, Role.ADMIN})
 

@@ -47,6 +47,18 @@ class ServiceWrittenMixin:
         return False
 
 
+class ScopedAdmin(ServiceWrittenMixin, admin.ModelAdmin):
+    """Read-only admin of rows the user may see, nothing else (the same rule as every list and the API):
+    the queryset starts from `Model.objects.visible_to(request.user)`, customer- or rep-scoped alike."""
+
+    scoped = True
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = self.model.objects.visible_to(request.user)  # type: ignore[attr-defined]
+        return queryset.select_related(*self.list_select_related) if self.list_select_related else queryset
+
+
 class ContactInline(admin.TabularInline):
     model = Contact
     extra = 0

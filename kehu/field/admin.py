@@ -4,23 +4,10 @@ belong to a customer start from `visible_to(user)` over the customer; rows that 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
 
-from kehu.customers.admin import ServiceWrittenMixin
+from kehu.customers.admin import ScopedAdmin
 from kehu.field.models import DayRoute, Handover, HandoverItem, TerritorySuggestion, Visit, VisitPlan
-
-
-class ScopedAdmin(ServiceWrittenMixin, admin.ModelAdmin):
-    scoped = True
-    show_full_result_count = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = self.model.objects.visible_to(request.user)  # type: ignore[attr-defined]
-        return queryset.select_related(*self.list_select_related) if self.list_select_related else queryset
 
 
 @admin.register(Visit)

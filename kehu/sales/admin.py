@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from kehu.customers.admin import ScopedHistoryMixin, ServiceWrittenMixin
+from kehu.customers.admin import ScopedAdmin, ScopedHistoryMixin, ServiceWrittenMixin
 from kehu.sales.models import (
     Allocation,
     Collection,
@@ -32,17 +32,6 @@ from kehu.sales.models import (
     SalesMonth,
     SalesPlan,
 )
-
-
-class ScopedAdmin(ServiceWrittenMixin, admin.ModelAdmin):
-    """Rows of customers the user may see, nothing else (the same rule as every list and the API)."""
-
-    scoped = True
-    show_full_result_count = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = self.model.objects.visible_to(request.user)  # type: ignore[attr-defined]
-        return queryset.select_related(*self.list_select_related) if self.list_select_related else queryset
 
 
 class ScopedHistoryAdmin(ScopedHistoryMixin, ServiceWrittenMixin, SimpleHistoryAdmin):

@@ -120,7 +120,6 @@ class VisitFilter(df.FilterSet):
         fields: list[str] = []
 
 
-
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Visits of the customers the asking user may see. Invisible visits answer 404, like missing ones."""
 

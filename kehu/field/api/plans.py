@@ -109,7 +109,6 @@ class VisitPlanFilter(df.FilterSet):
         fields: list[str] = []
 
 
-
 class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Weekly visit plans of the reps the user may see; generated, edited and reviewed through actions."""
 

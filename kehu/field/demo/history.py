@@ -213,7 +213,6 @@ class HistoryDrafter:
         visit.updated_at, visit.version = visit.reported_at, 3
 
 
-
 def _flat_distance(a: Point, b: Point) -> float:
     return math.hypot(a[0] - b[0], (a[1] - b[1]) * 0.77)  # cos(40°): good enough to rank neighbours
 

@@ -27,7 +27,6 @@ SUCCESSOR_ROLES = (Role.REP, Role.MANAGER)
 AWAITING = (HandoverState.APPLIED,)
 
 
-
 def handover_queryset(*, user: Any) -> QuerySet[Handover]:
     """Handovers of reps `user` may see, and those handed over to `user` (a draft is the manager's
     working paper: its proposed successors do not see it yet)."""

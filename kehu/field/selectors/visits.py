@@ -33,7 +33,6 @@ CARD_VISITS = 50
 UNRETURNED_LIMIT = 500
 
 
-
 def visit_queryset(*, user: Any) -> QuerySet[Visit]:
     return Visit.objects.visible_to(user).select_related("customer", "rep")
 

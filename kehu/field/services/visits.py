@@ -44,7 +44,6 @@ def far_metres() -> int:
     return int(getattr(settings, "KEHU_CHECKIN_FAR_METRES", 300))
 
 
-
 def _locked(actor: User, visit_id: Any) -> Visit:
     """The visit, locked, if the actor sees it; only its own rep may work on it."""
     visit = (

@@ -207,7 +207,6 @@ class CollectionFilter(df.FilterSet):
         return queryset.filter(due_on__gte=start, due_on__lte=date.fromordinal(start.toordinal() + 6))
 
 
-
 # --- viewsets ---------------------------------------------------------------------------------------
 
 
