@@ -48,3 +48,19 @@ class Forbidden(Exception):
     def __init__(self, message: str = "") -> None:
         super().__init__(message)
         self.message = message
+
+
+def checks_run(checks: dict[str, Any]) -> dict[str, Any]:
+    """Run each field's check (a no-argument callable returning the clean value); raise one
+    ValidationError with every failing field's messages, so a form or client sees them all at once."""
+    from django.core.exceptions import ValidationError
+
+    values, errors = {}, {}
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return values

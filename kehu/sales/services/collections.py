@@ -27,7 +27,7 @@ from django_tasks import task
 from kehu.accounts import scope
 from kehu.accounts.audit import audit_record
 from kehu.accounts.models import AuditAction, User
-from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
+from kehu.core.errors import Forbidden, NotFound, VersionConflict, checks_run, parse_version
 from kehu.customers.models import Customer
 from kehu.sales.models import Collection, CollectionStatus, Order
 from kehu.sales.services.money import customer_lock, money_clean, text_clean
@@ -57,19 +57,6 @@ def _due_on(value: Any) -> Date:
     return value
 
 
-def _collect(checks: dict[str, Any]) -> dict[str, Any]:
-    """Run each field's check; raise one ValidationError with every field's messages."""
-    values, errors = {}, {}
-    for name, check in checks.items():
-        try:
-            values[name] = check()
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    return values
-
-
 @transaction.atomic
 def collection_create(
     *, actor: User, customer: Customer | int, due_on: Any, amount: Any, responsible: Any = None, note: str = "",
@@ -79,7 +66,7 @@ def collection_create(
     locked = customer_lock(actor=actor, customer_id=customer.pk if isinstance(customer, Customer) else customer)
     if not scope.can_record_money(actor, locked):
         raise Forbidden(_("You may not plan collections for this customer."))
-    values = _collect({
+    values = checks_run({
         "due_on": lambda: _due_on(due_on),
         "amount": lambda: money_clean(amount),
         "responsible": lambda: _responsible(responsible, locked) if responsible not in (None, "") else locked.owner_id,
@@ -133,7 +120,7 @@ def collection_update(
         "responsible": lambda: _responsible(data["responsible"], customer),
         "note": lambda: text_clean(data["note"], "note", 300),
     }
-    values = _collect({name: check for name, check in checks.items() if name in data})
+    values = checks_run({name: check for name, check in checks.items() if name in data})
     changed = []
     for name, value in values.items():
         attname = "responsible_id" if name == "responsible" else name

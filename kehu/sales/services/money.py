@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from kehu.accounts import scope
 from kehu.accounts.models import User
-from kehu.core.errors import Forbidden, NotFound
+from kehu.core.errors import Forbidden, NotFound, checks_run
 from kehu.customers.models import Customer
 from kehu.sales.models import (
     BOOKED,
@@ -100,23 +100,14 @@ def payment_values(
     *, actor: User, amount: Any, date: Date | None, method: str, reference: str, note: str, received_by: Any,
 ) -> dict[str, Any]:
     """The checked fields of a payment, credit note or refund; every field's errors at once."""
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
-    for name, check in (
-        ("amount", lambda: money_clean(amount)),
-        ("date", lambda: _day(date)),
-        ("method", lambda: _choice(method or PaymentMethod.TRANSFER, PaymentMethod, "method")),
-        ("reference", lambda: text_clean(reference, "reference", 64)),
-        ("note", lambda: text_clean(note, "note", 300)),
-        ("received_by", lambda: _received_by(received_by, actor)),
-    ):
-        try:
-            values[name] = check()
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    return values
+    return checks_run({
+        "amount": lambda: money_clean(amount),
+        "date": lambda: _day(date),
+        "method": lambda: _choice(method or PaymentMethod.TRANSFER, PaymentMethod, "method"),
+        "reference": lambda: text_clean(reference, "reference", 64),
+        "note": lambda: text_clean(note, "note", 300),
+        "received_by": lambda: _received_by(received_by, actor),
+    })
 
 
 # --- locking and reading ---------------------------------------------------------------------

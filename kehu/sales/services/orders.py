@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from kehu.accounts import scope
 from kehu.accounts.audit import audit_record
 from kehu.accounts.models import AuditAction, User
-from kehu.core.errors import Forbidden, NotFound, VersionConflict, parse_version
+from kehu.core.errors import Forbidden, NotFound, VersionConflict, checks_run, parse_version
 from kehu.customers.models import Customer, PaymentHabit
 from kehu.sales import summaries
 from kehu.sales.models import (
@@ -181,8 +181,6 @@ def _create(
     note: str, seller: Customer | None, rep: User | None, source: str, external_ref: str, audit_detail: dict[str, Any],
 ) -> Order:
     _check_can_take_orders(actor, customer)
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
     checks = {
         "order_date": lambda: _clean_date("order_date", order_date) if order_date else timezone.localdate(),
         "settlement": lambda: _clean_choice(
@@ -195,13 +193,7 @@ def _create(
         "rep_id": lambda: _clean_rep(actor, customer, rep),
         "lines": lambda: _build_lines(customer, lines),
     }
-    for name, check in checks.items():
-        try:
-            values[name] = check()
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    values = checks_run(checks)
     built = values.pop("lines")
     order = Order(customer=customer, created_by=actor, status=OrderStatus.DRAFT, total=_total(built), **values)
     order._history_user = actor  # type: ignore[attr-defined]
