@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 
-from kehu.accounts.models import User
+from kehu.accounts.models import Role, User
 from kehu.accounts.scope import users_visible_q
 from kehu.core.errors import NotFound, parse_id
 from kehu.field.models import DayRoute, PlanState, Visit, VisitPlan, VisitStatus
@@ -23,6 +23,11 @@ def visible_reps(*, user: Any) -> QuerySet[User]:
     q = users_visible_q(user)
     users = User.objects.filter(is_active=True)
     return users if q is None else users.filter(q)
+
+
+def field_reps(*, user: Any) -> QuerySet[User]:
+    """The visible users who work in the field (reps and managers), by name: the rep pickers' choices."""
+    return visible_reps(user=user).filter(role__in=(Role.REP, Role.MANAGER)).order_by("display_name", "username")
 
 
 def rep_get(*, user: Any, rep_id: Any) -> User:

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from kehu.accounts.models import Role
 from kehu.core.errors import NotFound
 from kehu.customers.filters import CustomerFilter
 from kehu.customers.forms import list_filters_restrict, visible_filter_fields
@@ -27,7 +26,7 @@ from kehu.customers.selectors import customer_list
 from kehu.customers.views.cards import query_string
 from kehu.field.geo import map_tiles
 from kehu.field.selectors import map as selectors
-from kehu.field.selectors.plans import visible_reps
+from kehu.field.selectors.plans import field_reps
 
 UNPLACED_LIMIT = 500
 COLOUR_MODES = ("tier", "status", "overdue")
@@ -93,7 +92,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "route": _route(request, day),
         "labels": _labels(),
         "colour": colour if colour in COLOUR_MODES else "tier",
-        "reps": visible_reps(user=request.user).filter(role__in=(Role.REP, Role.MANAGER)).order_by("display_name"),
+        "reps": field_reps(user=request.user),
         "route_rep": request.GET.get("route", ""),
         "day": day.isoformat() if day else request.GET.get("day", ""),
         "day_invalid": day is None,

@@ -67,7 +67,7 @@ def _reason(row: dict[str, Any]) -> str:
 @login_required
 @require_GET
 def plan_index(request: HttpRequest) -> HttpResponse:
-    reps = list(selectors.visible_reps(user=request.user).filter(role__in=("rep", "manager")).order_by("username"))
+    reps = list(selectors.field_reps(user=request.user))
     form = PlanFilterForm(request.GET or None, reps=reps)
     plans = list(selectors.plan_list(user=request.user, filters=form.filters())[:200])
     context = {
